@@ -1,0 +1,41 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '../../src/core/tf/backend';
+import { mulberry32, randn, maxRelDiff } from './helpers/random';
+
+/** Gradients of a conv loss w.r.t. input and filter on one backend. */
+async function grads(backend: 'wasm' | 'cpu', xs: Float32Array, xShape: number[], ws: Float32Array, wShape: number[], kind: 'conv' | 'dw', stride: number, pad: 'same' | 'valid') {
+  await initBackend({ preference: backend });
+  assert.equal(tf.getBackend(), backend);
+  return tf.tidy(() => {
+    const x = tf.tensor(xs, xShape) as tf.Tensor4D;
+    const w = tf.tensor(ws, wShape) as tf.Tensor4D;
+    const f = (a: tf.Tensor4D, b: tf.Tensor4D) => {
+      const y = kind === 'conv' ? tf.conv2d(a, b, stride, pad) : tf.depthwiseConv2d(a, b, stride, pad);
+      return tf.sum(tf.mul(y, tf.sin(y)));
+    };
+    const [gx, gw] = tf.grads(f as (...a: tf.Tensor[]) => tf.Tensor)([x, w]);
+    return { gx: gx.dataSync().slice(), gw: gw.dataSync().slice() };
+  });
+}
+
+test('WASM conv and depthwise gradients (kernels of our own) equal the CPU backend', async () => {
+  await initBackend({ preference: 'wasm' });
+  const rnd = mulberry32(5);
+  for (const [kind, stride, pad, c, m] of [
+    ['conv', 1, 'same', 3, 4], ['conv', 2, 'same', 2, 5], ['conv', 2, 'valid', 3, 2], ['conv', 1, 'valid', 1, 1],
+    ['dw', 1, 'same', 3, 2], ['dw', 2, 'same', 2, 1], ['dw', 1, 'valid', 4, 3],
+  ] as const) {
+    const xShape = [2, 7, 6, c];
+    const wShape = [3, 3, c, m];
+    const xs = Float32Array.from(randn(rnd, xShape.reduce((a, d) => a * d, 1)));
+    const ws = Float32Array.from(randn(rnd, wShape.reduce((a, d) => a * d, 1)));
+    const before = tf.memory().numTensors;
+    const a = await grads('wasm', xs, xShape, ws, wShape, kind, stride, pad);
+    assert.equal(tf.memory().numTensors, before, 'wasm gradient kernels leaked tensors');
+    const b = await grads('cpu', xs, xShape, ws, wShape, kind, stride, pad);
+    assert.ok(maxRelDiff(a.gw, b.gw) < 1e-4, `${kind} s${stride} ${pad}: filter gradient differs by ${maxRelDiff(a.gw, b.gw)}`);
+    assert.ok(maxRelDiff(a.gx, b.gx) < 1e-4, `${kind} s${stride} ${pad}: input gradient differs by ${maxRelDiff(a.gx, b.gx)}`);
+  }
+});
