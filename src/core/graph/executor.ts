@@ -10,7 +10,12 @@ export type ParamTensors = ReadonlyMap<string, tf.Tensor>;
  * computation; returns the tensor to use, or undefined to keep the default.
  * The interpreter's gates, batch-norm statistic collection and REPAIR are hooks.
  */
-export type NodeHook = (node: Node, inputs: tf.Tensor[], compute: (inputs: tf.Tensor[]) => tf.Tensor) => tf.Tensor | undefined;
+export type NodeHook = (
+  node: Node,
+  inputs: tf.Tensor[],
+  compute: (inputs: tf.Tensor[]) => tf.Tensor,
+  param: (slot: ParamSlot) => tf.Tensor | undefined,
+) => tf.Tensor | undefined;
 
 export interface RunOptions {
   /** Node ids whose outputs to return besides the outputs. */
@@ -78,7 +83,7 @@ export class Executor {
         } else {
           const ins = n.inputs.map((i) => values.get(i)!);
           const compute = (xs: tf.Tensor[]) => applyOp(n, xs, (s) => param(n, s), opts.training ?? false);
-          out = (opts.hook && opts.hook(n, ins, compute)) ?? compute(ins);
+          out = (opts.hook && opts.hook(n, ins, compute, (s) => param(n, s))) ?? compute(ins);
         }
         values.set(n.id, out);
       }
@@ -140,7 +145,7 @@ function dilateKernel(k: tf.Tensor4D, d: Pair): tf.Tensor4D {
   const [kh, kw, ci, co] = k.shape;
   const spread = tf.pad(tf.reshape(k, [kh, 1, kw, 1, ci, co]), [[0, 0], [0, d[0] - 1], [0, 0], [0, d[1] - 1], [0, 0], [0, 0]]);
   const full = tf.reshape(spread, [kh * d[0], kw * d[1], ci, co]);
-  return tf.slice(full, [0, 0, 0, 0], [d[0] * (kh - 1) + 1, d[1] * (kw - 1) + 1, ci, co]);
+  return tf.slice(full, [0, 0, 0, 0], [d[0] * (kh - 1) + 1, d[1] * (kw - 1) + 1, ci, co]) as tf.Tensor4D;
 }
 
 function conv(x: tf.Tensor4D, k: tf.Tensor4D, s: Pair, d: Pair): tf.Tensor4D {
@@ -178,7 +183,9 @@ function pool(n: OpOf<'maxPool'> | OpOf<'avgPool'>, x: tf.Tensor4D): tf.Tensor {
     return tf.maxPool(pad4(x, padAmounts(n.padding, x.shape, n.poolSize, n.strides, [1, 1]), -3.4e38), size, strides, 'valid');
   }
   if (n.padding === 'valid') return tf.avgPool(x, size, strides, 'valid');
-  if (n.padding === 'same' && !n.countIncludePad) return tf.avgPool(x, size, strides, 'same');
+  // 'same' goes through explicit padding too: tfjs's avgPool gradient for 'same' divides every
+  // window by its full size while the forward pass divides by the real cells, so rows and
+  // training through it would be wrong at the borders.
   const pads = padAmounts(n.padding, x.shape, n.poolSize, n.strides, [1, 1]);
   const summed = tf.avgPool(pad4(x, pads), size, strides, 'valid');
   if (n.countIncludePad) return summed;

@@ -1,0 +1,195 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { UserError } from '../../errors';
+import { applyOp } from '../../graph/executor';
+import { Graph, Node, OpName, Padding, Pair, ParamSlot } from '../../graph/ir';
+import { samePads } from '../../graph/shapes';
+
+/**
+ * The gates of the linear interpreter: at one input x0 (stream 0) every non-linear unit is
+ * replaced by an affine map chosen by x0, so the network run on another input x1 (stream 1)
+ * through these maps is exactly affine in x1: F1(x1) = A(x0)·x1 + b(x0).
+ *
+ * Each gate is exact at x0: applied to stream 0's own pre-activation it returns the unit's output.
+ * - piecewise-linear units (ReLU, LeakyReLU, PReLU, clip/ReLU6, hard sigmoid): y1 = f'(z0)·z1 + c,
+ *   the unit's local affine piece (for units through the origin, the mask f(z0)/z0);
+ * - smooth units, rule 'secant' (default): y1 = f(0) + (f(z0) − f(0))/z0 · z1, the secant through
+ *   f(0), so constants such as sigmoid's ½ go to the bias path; rule 'tangent': f'(z0), which
+ *   gives the local Jacobian. Near z0 = 0 the secant becomes its limit, the tangent;
+ * - max-pool: stream 0's switches (ties share the vote); global max-pool likewise;
+ * - layer / instance norm: stream 0's mean and standard deviation, frozen;
+ * - products of two signals (mul, div): the second operand frozen at stream 0; maximum/minimum:
+ *   the operand stream 0 took.
+ */
+
+/** How smooth units are frozen: the secant through f(0) (default) or the tangent f'(z0). */
+export type SmoothRule = 'secant' | 'tangent';
+
+/** Elementwise units: y1 = g ⊙ z1 + c. */
+const ELEMENTWISE: ReadonlySet<OpName> = new Set<OpName>([
+  'relu', 'leakyRelu', 'prelu', 'clip', 'hardSigmoid', 'elu', 'selu', 'sigmoid', 'tanh', 'silu', 'softplus', 'softsign', 'gelu',
+]);
+const PIECEWISE_LINEAR: ReadonlySet<OpName> = new Set<OpName>(['relu', 'leakyRelu', 'prelu', 'clip', 'hardSigmoid']);
+const PRODUCTS: ReadonlySet<OpName> = new Set<OpName>(['mul', 'div', 'maximum', 'minimum']);
+
+/** Below this |z0| the secant (f(z0) − f(0))/z0 is all rounding; its limit, the tangent, is used. */
+const SECANT_FLOOR = 1e-4;
+
+export type Gate =
+  | { kind: 'elementwise'; g: tf.Tensor; c: tf.Tensor }
+  | { kind: 'maxPool'; masks: tf.Tensor[]; pads: [Pair, Pair] }
+  | { kind: 'globalMaxPool'; mask: tf.Tensor }
+  | { kind: 'norm'; mean: tf.Tensor; invStd: tf.Tensor }
+  | { kind: 'product'; others: tf.Tensor[] } // stream-0 values of every operand but the first
+  | { kind: 'select'; mask: tf.Tensor }; // maximum/minimum of two operands: 1 where stream 0 took the first
+
+/** True when a node needs a gate: its output is not an affine function of its inputs. */
+export function needsGate(n: Node): boolean {
+  const op = n.op.op;
+  if (ELEMENTWISE.has(op) || op === 'maxPool' || op === 'globalMaxPool' || op === 'layerNorm' || op === 'instanceNorm' || op === 'softmax') return true;
+  if (PRODUCTS.has(op)) return op === 'mul' ? n.inputs.length >= 2 : n.inputs.length >= 2;
+  return false;
+}
+
+/** Short names of the gate kinds, for the summary the UI shows. */
+export function gateKind(n: Node): string {
+  const op = n.op.op;
+  if (PIECEWISE_LINEAR.has(op)) return 'mask';
+  if (ELEMENTWISE.has(op)) return 'smooth';
+  if (op === 'maxPool' || op === 'globalMaxPool') return 'switch';
+  if (op === 'layerNorm' || op === 'instanceNorm') return 'frozen statistics';
+  return 'product';
+}
+
+function poolPads(p: Padding, h: number, w: number, k: Pair, s: Pair): [Pair, Pair] {
+  if (p === 'valid') return [[0, 0], [0, 0]];
+  if (p === 'same') return [samePads(h, k[0], s[0], 1), samePads(w, k[1], s[1], 1)];
+  return [[p.top, p.bottom], [p.left, p.right]];
+}
+
+/**
+ * The window of a pool at offset (i, j): x[:, i + s·r, j + s·c, :] for r < oh, c < ow. Written
+ * with slice + reshape because tfjs has no gradient for stridedSlice, and rows need one.
+ */
+export function poolWindow(xp: tf.Tensor4D, i: number, j: number, k: Pair, s: Pair, oh: number, ow: number): tf.Tensor4D {
+  void k;
+  const [b, h, w, c] = xp.shape;
+  const needH = i + oh * s[0];
+  const needW = j + ow * s[1];
+  const grown = needH > h || needW > w ? tf.pad(xp, [[0, 0], [0, Math.max(needH - h, 0)], [0, Math.max(needW - w, 0)], [0, 0]]) : xp;
+  const block = tf.slice(grown, [0, i, j, 0], [b, oh * s[0], ow * s[1], c]);
+  if (s[0] === 1 && s[1] === 1) return block as tf.Tensor4D;
+  const split = tf.reshape(block, [b, oh, s[0], ow, s[1], c]);
+  return tf.reshape(tf.slice(split, [0, 0, 0, 0, 0, 0], [b, oh, 1, ow, 1, c]), [b, oh, ow, c]);
+}
+
+/**
+ * Builds the gate of `n` from stream 0's inputs `z0` (batch of one). The result's tensors are
+ * kept (outside any tidy); the caller disposes them.
+ */
+export function makeGate(graph: Graph, n: Node, z0: tf.Tensor[], param: (slot: 'alpha') => tf.Tensor | undefined, rule: SmoothRule): Gate {
+  const op = n.op;
+  let gate: Gate | undefined;
+  // Gate tensors are tf.keep()-ed inside the tidy; everything else made here is freed.
+  tf.tidy(() => {
+    gate = build();
+  });
+  return gate!;
+
+  function build(): Gate {
+    if (ELEMENTWISE.has(op.op)) {
+      const f = (z: tf.Tensor) => applyOp(n, [z], (slot) => (slot === 'alpha' ? param('alpha') : undefined), false);
+      const z = z0[0];
+      const fz = f(z);
+      const slope = tf.grad((t: tf.Tensor) => tf.sum(f(t)))(z);
+      let g: tf.Tensor;
+      // Piecewise-linear units freeze to their local affine piece: slope f'(z0), and what the
+      // slope misses (ReLU6's 6, hard sigmoid's offset) goes to the bias path. For units through
+      // the origin (ReLU, LeakyReLU, PReLU) this is the mask f(z0)/z0 exactly; for clip it keeps
+      // A equal to the Jacobian, where the mask would pass a scaled signal through a saturated unit.
+      if (rule === 'tangent' || PIECEWISE_LINEAR.has(op.op)) {
+        g = slope;
+      } else {
+        const f0 = f(tf.zerosLike(z));
+        const safe = tf.greater(tf.abs(z), SECANT_FLOOR);
+        const secant = tf.div(tf.sub(fz, f0), tf.where(safe, z, tf.onesLike(z)));
+        g = tf.where(safe, secant, slope);
+      }
+      // c is whatever makes the gate exact at z0: f0 for the secant, f(z0) − f'(z0)·z0 for the tangent.
+      const c = tf.sub(fz, tf.mul(g, z));
+      return { kind: 'elementwise', g: tf.keep(g), c: tf.keep(c) } as Gate;
+    }
+    if (op.op === 'maxPool') {
+      const z = z0[0] as tf.Tensor4D;
+      const [, h, w] = z.shape;
+      const pads = poolPads(op.padding, h, w, op.poolSize, op.strides);
+      const zp = tf.pad(z, [[0, 0], [...pads[0]], [...pads[1]], [0, 0]], -3.4e38) as tf.Tensor4D;
+      const out = applyOp(n, [z], () => undefined, false) as tf.Tensor4D;
+      const [, oh, ow] = out.shape;
+      // Switch masks, one per window offset; ties share the vote so the gate stays exact.
+      const raw: tf.Tensor[] = [];
+      for (let i = 0; i < op.poolSize[0]; i++) for (let j = 0; j < op.poolSize[1]; j++) raw.push(tf.cast(tf.equal(poolWindow(zp, i, j, op.poolSize, op.strides, oh, ow), out), 'float32'));
+      const count = tf.addN(raw);
+      return { kind: 'maxPool', masks: raw.map((m) => tf.keep(tf.div(m, count))), pads } as Gate;
+    }
+    if (op.op === 'globalMaxPool') {
+      const z = z0[0];
+      const m = tf.cast(tf.equal(z, tf.max(z, [1, 2], true)), 'float32');
+      return { kind: 'globalMaxPool', mask: tf.keep(tf.div(m, tf.sum(m, [1, 2], true))) } as Gate;
+    }
+    if (op.op === 'layerNorm' || op.op === 'instanceNorm') {
+      const axes = op.op === 'layerNorm' ? op.axes.map((a) => a + 1) : [1, 2];
+      const m = tf.moments(z0[0], axes, true);
+      return { kind: 'norm', mean: tf.keep(m.mean), invStd: tf.keep(tf.rsqrt(tf.add(m.variance, op.epsilon))) } as Gate;
+    }
+    if (op.op === 'maximum' || op.op === 'minimum') {
+      if (z0.length !== 2) throw new UserError(`${graph.file}: node "${n.id}" takes the ${op.op} of ${z0.length} tensors; the linear interpreter handles two.`, graph.file);
+      const first = op.op === 'maximum' ? tf.greaterEqual(z0[0], z0[1]) : tf.lessEqual(z0[0], z0[1]);
+      return { kind: 'select', mask: tf.keep(tf.cast(first, 'float32')) } as Gate;
+    }
+    if (op.op === 'mul' || op.op === 'div') {
+      return { kind: 'product', others: z0.slice(1).map((t) => tf.keep(tf.clone(t))) } as Gate;
+    }
+    if (op.op === 'softmax') {
+      throw new UserError(`${graph.file}: node "${n.id}" is a softmax inside the network; the linear interpreter stops at the logits, so a softmax may only come last.`, graph.file);
+    }
+    throw new Error(`no gate for ${op.op}`);
+  }
+}
+
+/** Stream 1 through a gated node: the affine map the gate froze. */
+export function applyGate(n: Node, gate: Gate, z1: tf.Tensor[], param: (slot: ParamSlot) => tf.Tensor | undefined): tf.Tensor {
+  switch (gate.kind) {
+    case 'elementwise':
+      return tf.add(tf.mul(gate.g, z1[0]), gate.c);
+    case 'maxPool': {
+      const op = n.op as Extract<Node['op'], { op: 'maxPool' }>;
+      const x = tf.pad(z1[0] as tf.Tensor4D, [[0, 0], [...gate.pads[0]], [...gate.pads[1]], [0, 0]]) as tf.Tensor4D;
+      const [, oh, ow] = gate.masks[0].shape;
+      let k = 0;
+      const parts: tf.Tensor[] = [];
+      for (let i = 0; i < op.poolSize[0]; i++) for (let j = 0; j < op.poolSize[1]; j++) parts.push(tf.mul(poolWindow(x, i, j, op.poolSize, op.strides, oh!, ow!), gate.masks[k++]));
+      return tf.addN(parts);
+    }
+    case 'globalMaxPool': {
+      const keepDims = (n.op as { keepDims: boolean }).keepDims;
+      return tf.sum(tf.mul(z1[0], gate.mask), [1, 2], keepDims);
+    }
+    case 'norm': {
+      // statistics frozen at stream 0; γ and β are affine and stay as they are
+      let y = tf.mul(tf.sub(z1[0], gate.mean), gate.invStd);
+      const flat = n.op.op === 'instanceNorm';
+      const gamma = param('gamma');
+      const beta = param('beta');
+      if (gamma) y = tf.mul(y, flat ? tf.reshape(gamma, [-1]) : gamma);
+      if (beta) y = tf.add(y, flat ? tf.reshape(beta, [-1]) : beta);
+      return y;
+    }
+    case 'product': {
+      let y = z1[0];
+      for (const o of gate.others) y = n.op.op === 'mul' ? tf.mul(y, o) : tf.div(y, o);
+      return y;
+    }
+    case 'select':
+      return tf.add(tf.mul(gate.mask, z1[0]), tf.mul(tf.sub(1, gate.mask), z1[1]));
+  }
+}

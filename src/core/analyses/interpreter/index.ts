@@ -1,0 +1,285 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { UserError } from '../../errors';
+import { Executor, NodeHook } from '../../graph/executor';
+import { Graph, Node, sizeOf } from '../../graph/ir';
+import { throwIfCancelled, WorkContext } from '../../progress';
+import { Gate, SmoothRule, applyGate, gateKind, makeGate, needsGate } from './gates';
+import { topSingular, SingularResult } from './svd';
+
+export type { SmoothRule } from './gates';
+
+export interface InterpretOptions {
+  /** Freezing rule for smooth units (sigmoid, tanh, GELU, ...): 'secant' (default) or 'tangent'. */
+  readonly smooth?: SmoothRule;
+  /** Output indices whose rows to compute, or 'all'; default: all when there are at most 100 outputs. */
+  readonly rows?: readonly number[] | 'all' | 'none';
+  /** Input indices (flattened in the model's input layout) whose columns to compute. */
+  readonly columns?: readonly number[];
+  /** Number of singular values/vectors of A to compute (0 to 16). */
+  readonly svd?: number;
+  /** Impulses or rows per batch. */
+  readonly batchSize?: number;
+}
+
+export interface InterpretResult {
+  /** F(x0): the ordinary network's output at the logits, flattened in the model's output layout. */
+  readonly output: Float32Array;
+  /** b(x0) = F1(0). */
+  readonly bias: Float32Array;
+  /** A(x0)·x0; from the rows when all rows were computed (then the residual checks them), else F1(x0) − b. */
+  readonly linear: Float32Array;
+  readonly rows: { output: number; values: Float32Array }[];
+  readonly columns: { input: number; values: Float32Array }[];
+  readonly singular?: SingularResult;
+  /** ‖A·x0 + b − F(x0)‖ / ‖F(x0)‖. */
+  readonly residual: number;
+  /** The model output the map ends at. */
+  readonly endNode: string;
+  /** The final softmax skipped so that the map ends at the logits, if the model has one. */
+  readonly skippedSoftmax?: string;
+  readonly inputShape: readonly number[];
+  readonly outputShape: readonly number[];
+  /** How many units of each kind were frozen. */
+  readonly gates: Record<string, number>;
+  readonly smooth: SmoothRule;
+}
+
+/**
+ * The softmax that ends the network, if any: one from which only layout ops lead to the first
+ * output. The linear map stops at the logits, so this node is run as the identity.
+ */
+export function finalSoftmax(g: Graph): Node | undefined {
+  const byId = new Map(g.nodes.map((n) => [n.id, n]));
+  let n = byId.get(g.outputs[0].node);
+  while (n && (n.op.op === 'transpose' || n.op.op === 'identity' || n.op.op === 'reshape' || n.op.op === 'flatten')) n = byId.get(n.inputs[0]);
+  return n && n.op.op === 'softmax' ? n : undefined;
+}
+
+/**
+ * The linear interpreter (LinearScope) of `graph` at `x0` (one sample, the model's own input
+ * layout, flattened): every non-linear unit frozen into a gate chosen by x0, so the network is
+ * exactly F1(x) = A·x + b. Only the first model input is analysed.
+ */
+export class LinearInterpreter {
+  private readonly ex: Executor;
+  private readonly gates = new Map<string, Gate>();
+  private readonly end: Node;
+  readonly skipped: Node | undefined;
+  readonly inputShape: readonly number[];
+  readonly outputShape: readonly number[];
+  readonly n: number;
+  readonly m: number;
+  private x0: tf.Tensor | undefined;
+  private biasT: tf.Tensor | undefined;
+
+  constructor(readonly graph: Graph, readonly rule: SmoothRule = 'secant') {
+    if (graph.inputs.length !== 1) throw new UserError(`${graph.file}: the model takes ${graph.inputs.length} inputs; the linear interpreter handles models with one input.`, graph.file);
+    this.ex = new Executor(graph);
+    this.end = graph.nodes.find((n) => n.id === graph.outputs[0].node)!;
+    this.skipped = finalSoftmax(graph);
+    const inNode = graph.nodes.find((n) => n.id === graph.inputs[0].node)!;
+    this.inputShape = inNode.shape;
+    this.outputShape = this.end.shape;
+    this.n = sizeOf(this.inputShape);
+    this.m = sizeOf(this.outputShape);
+    // a softmax anywhere but at the end cannot be frozen into an affine map
+    for (const node of graph.nodes) {
+      if (node.op.op === 'softmax' && node !== this.skipped && !this.isAfterEnd(node)) {
+        throw new UserError(`${graph.file}: node "${node.id}" is a softmax inside the network; the linear interpreter stops at the logits, so a softmax may only come last.`, graph.file);
+      }
+    }
+  }
+
+  private isAfterEnd(node: Node): boolean {
+    const idx = this.graph.nodes.indexOf(node);
+    return idx > this.graph.nodes.indexOf(this.end);
+  }
+
+  /** Stream 0: runs x0 and freezes every gate. */
+  setInput(x0: Float32Array): { output: Float32Array } {
+    if (x0.length !== this.n) throw new UserError(`${this.graph.file}: the input has ${x0.length} values; the model takes ${this.n} ([${this.inputShape.join(', ')}]).`, this.graph.file);
+    this.disposeGates();
+    this.x0 = tf.tensor(x0, [1, ...this.inputShape]);
+    const gated = this.graph.nodes.filter((nd) => needsGate(nd) && !this.isAfterEnd(nd) && nd !== this.skipped);
+    const tapIds = [...new Set(gated.flatMap((nd) => nd.inputs))];
+    const run = this.ex.run([this.x0], { outputs: [this.end.id], taps: tapIds, hook: this.skipHook });
+    const params = this.ex.params();
+    try {
+      for (const nd of gated) {
+        const z0 = nd.inputs.map((i) => run.taps.get(i)!);
+        const alphaKey = nd.params.alpha;
+        this.gates.set(nd.id, makeGate(this.graph, nd, z0, () => (alphaKey ? params.get(alphaKey) : undefined), this.rule));
+      }
+      return { output: run.outputs[0].dataSync() as Float32Array };
+    } finally {
+      tf.dispose([...run.outputs, ...run.taps.values()]);
+    }
+  }
+
+  /** Stream 0 is the ordinary network, up to the logits. */
+  private skipHook: NodeHook = (n, ins) => (n === this.skipped ? ins[0] : undefined);
+
+  private hook: NodeHook = (n, ins, _compute, param) => {
+    if (n === this.skipped) return ins[0];
+    const g = this.gates.get(n.id);
+    return g ? applyGate(n, g, ins, param) : undefined;
+  };
+
+  /** F1 on a batch of stream-1 inputs [B, ...inputShape]: affine in them. Returns [B, m]. */
+  f1(x: tf.Tensor): tf.Tensor2D {
+    if (!this.x0) throw new Error('setInput first');
+    return tf.tidy(() => tf.reshape(this.ex.run([x], { outputs: [this.end.id], hook: this.hook }).outputs[0], [x.shape[0], this.m]));
+  }
+
+  /** b = F1(0), kept for the products below. */
+  bias(): tf.Tensor2D {
+    if (!this.biasT) this.biasT = tf.keep(tf.tidy(() => this.f1(tf.zeros([1, ...this.inputShape]))));
+    return this.biasT as tf.Tensor2D;
+  }
+
+  /** A·V for a batch of input vectors V [B, n] → [B, m]. */
+  times(v: tf.Tensor2D): tf.Tensor2D {
+    return tf.tidy(() => tf.sub(this.f1(tf.reshape(v, [v.shape[0], ...this.inputShape])), this.bias()));
+  }
+
+  /** Aᵀ·U for a batch of output vectors U [B, m] → [B, n]: one backward pass for the batch. */
+  transposeTimes(u: tf.Tensor2D): tf.Tensor2D {
+    return tf.tidy(() => {
+      const x = tf.zeros([u.shape[0], ...this.inputShape]);
+      // F1 is affine, so the gradient of Σ_b ⟨u_b, F1(x_b)⟩ w.r.t. x_b is Aᵀu_b wherever x is.
+      const g = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(this.f1(t), u)))(x);
+      return tf.reshape(g, [u.shape[0], this.n]);
+    });
+  }
+
+  /** Rows of A for the given outputs, batched. */
+  async rows(outputs: readonly number[], batch: number, ctx?: WorkContext, done = 0, total = outputs.length): Promise<Float32Array[]> {
+    const out: Float32Array[] = [];
+    for (let s = 0; s < outputs.length; s += batch) {
+      throwIfCancelled(ctx);
+      const ids = outputs.slice(s, s + batch);
+      const r = tf.tidy(() => this.transposeTimes(basis(ids, this.m)));
+      const d = (await r.data()) as Float32Array;
+      r.dispose();
+      ids.forEach((_, i) => out.push(d.slice(i * this.n, (i + 1) * this.n)));
+      ctx?.progress?.((done + s + ids.length) / Math.max(total, 1), `rows ${s + ids.length}/${outputs.length}`);
+    }
+    return out;
+  }
+
+  /** Columns of A for the given inputs (impulse responses), batched. */
+  async columns(inputs: readonly number[], batch: number, ctx?: WorkContext): Promise<Float32Array[]> {
+    const out: Float32Array[] = [];
+    for (let s = 0; s < inputs.length; s += batch) {
+      throwIfCancelled(ctx);
+      const ids = inputs.slice(s, s + batch);
+      const r = tf.tidy(() => this.times(basis(ids, this.n)));
+      const d = (await r.data()) as Float32Array;
+      r.dispose();
+      ids.forEach((_, i) => out.push(d.slice(i * this.m, (i + 1) * this.m)));
+    }
+    return out;
+  }
+
+  /** Counts of frozen units by kind. */
+  gateSummary(): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const id of this.gates.keys()) {
+      const n = this.graph.nodes.find((nd) => nd.id === id)!;
+      const k = gateKind(n);
+      counts[k] = (counts[k] ?? 0) + sizeOf(n.shape);
+    }
+    return counts;
+  }
+
+  private disposeGates(): void {
+    for (const g of this.gates.values()) {
+      if (g.kind === 'elementwise') tf.dispose([g.g, g.c]);
+      else if (g.kind === 'maxPool') tf.dispose(g.masks);
+      else if (g.kind === 'globalMaxPool' || g.kind === 'select') g.mask.dispose();
+      else if (g.kind === 'norm') tf.dispose([g.mean, g.invStd]);
+      else tf.dispose(g.others);
+    }
+    this.gates.clear();
+    this.x0?.dispose();
+    this.biasT?.dispose();
+    this.x0 = undefined;
+    this.biasT = undefined;
+  }
+
+  dispose(): void {
+    this.disposeGates();
+    this.ex.dispose();
+  }
+}
+
+/** Unit vectors e_i for the given ids, one per row (tf.oneHot refuses a depth of 1). */
+function basis(ids: readonly number[], depth: number): tf.Tensor2D {
+  const d = new Float32Array(ids.length * depth);
+  ids.forEach((id, r) => (d[r * depth + id] = 1));
+  return tf.tensor2d(d, [ids.length, depth]);
+}
+
+function norm(v: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < v.length; i++) s += v[i] * v[i];
+  return Math.sqrt(s);
+}
+
+/** Runs the whole linear-interpreter analysis at one input. */
+export async function interpret(graph: Graph, x0: Float32Array, opts: InterpretOptions = {}, ctx?: WorkContext): Promise<InterpretResult> {
+  const li = new LinearInterpreter(graph, opts.smooth ?? 'secant');
+  try {
+    const { output } = li.setInput(x0);
+    const bias = (await li.bias().data()) as Float32Array;
+    const batch = opts.batchSize ?? 64;
+    const rowSpec = opts.rows ?? (li.m <= 100 ? 'all' : 'none');
+    const rowIds = rowSpec === 'all' ? Array.from({ length: li.m }, (_, i) => i) : rowSpec === 'none' ? [] : [...rowSpec];
+    for (const r of rowIds) if (!(r >= 0 && r < li.m)) throw new UserError(`${graph.file}: output ${r} does not exist; the map has ${li.m} outputs.`, graph.file);
+    const colIds = [...(opts.columns ?? [])];
+    for (const c of colIds) if (!(c >= 0 && c < li.n)) throw new UserError(`${graph.file}: input ${c} does not exist; the model has ${li.n} inputs.`, graph.file);
+    const rowVals = await li.rows(rowIds, batch, ctx);
+    const colVals = await li.columns(colIds, batch, ctx);
+    let linear: Float32Array;
+    if (rowIds.length === li.m) {
+      // A·x0 from the rows themselves, so the residual checks the rows, not just F1.
+      linear = new Float32Array(li.m);
+      rowIds.forEach((r, i) => {
+        let s = 0;
+        const row = rowVals[i];
+        for (let j = 0; j < li.n; j++) s += row[j] * x0[j];
+        linear[r] = s;
+      });
+    } else {
+      const t = tf.tidy(() => li.times(tf.tensor2d(x0, [1, li.n])));
+      linear = (await t.data()) as Float32Array;
+      t.dispose();
+    }
+    const diff = new Float32Array(li.m);
+    for (let i = 0; i < li.m; i++) diff[i] = linear[i] + bias[i] - output[i];
+    const residual = norm(diff) / Math.max(norm(output), 1e-30);
+    let singular: SingularResult | undefined;
+    const k = Math.min(opts.svd ?? 0, 16);
+    if (k > 0) {
+      throwIfCancelled(ctx);
+      singular = await topSingular(li, k, { rows: rowIds.length === li.m ? rowVals : undefined, ctx });
+    }
+    return {
+      output,
+      bias,
+      linear,
+      rows: rowIds.map((r, i) => ({ output: r, values: rowVals[i] })),
+      columns: colIds.map((c, i) => ({ input: c, values: colVals[i] })),
+      singular,
+      residual,
+      endNode: graph.outputs[0].node,
+      ...(li.skipped ? { skippedSoftmax: li.skipped.id } : {}),
+      inputShape: li.inputShape,
+      outputShape: li.outputShape,
+      gates: li.gateSummary(),
+      smooth: li.rule,
+    };
+  } finally {
+    li.dispose();
+  }
+}
