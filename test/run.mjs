@@ -58,9 +58,9 @@ async function nodeTests(name, list) {
 }
 
 /** A suite that prints its own "N passed, N failed, N skipped" line. */
-async function countedSuite(name, script) {
+async function countedSuite(name, script, args = []) {
   console.log(`\n=== ${name} ===`);
-  const r = await sh(process.execPath, [script]);
+  const r = await sh(process.execPath, [script, ...args]);
   const m = [...r.text.matchAll(/^(\d+) passed, (\d+) failed(?:, (\d+) skipped)?$/gm)].pop();
   if (!m) { step(`${name} (no summary, exit ${r.code})`, false); return; }
   totals.passed += Number(m[1]);
@@ -78,7 +78,7 @@ if (want('unit') || want('build')) {
 if (want('unit')) await nodeTests('unit', files('test/unit', /\.test\.ts$/));
 if (want('host')) await nodeTests('host', files('test/host', /\.test\.ts$/));
 if (want('webview')) await nodeTests('webview', files('test/webview', /\.test\.ts$/));
-if (want('e2e') && existsSync(join(root, 'test/e2e/run.mjs'))) await countedSuite('e2e', join(root, 'test/e2e/run.mjs'));
+if (want('e2e') && existsSync(join(root, 'test/e2e/run.mjs'))) await countedSuite('e2e', join(root, 'test/e2e/run.mjs'), ['--install']);
 
 if (failures.length) console.log(`\nFailed: ${failures.join(', ')}`);
 console.log(`${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);

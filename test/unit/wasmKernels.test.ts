@@ -5,7 +5,7 @@ import { initBackend } from '../../src/core/tf/backend';
 import { mulberry32, randn, maxRelDiff } from './helpers/random';
 
 /** Gradients of a conv loss w.r.t. input and filter on one backend. */
-async function grads(backend: 'wasm' | 'cpu', xs: Float32Array, xShape: number[], ws: Float32Array, wShape: number[], kind: 'conv' | 'dw', stride: number, pad: 'same' | 'valid') {
+async function grads(backend: 'wasm' | 'cpu', xs: Float32Array, xShape: [number, number, number, number], ws: Float32Array, wShape: [number, number, number, number], kind: 'conv' | 'dw', stride: number, pad: 'same' | 'valid') {
   await initBackend({ preference: backend });
   assert.equal(tf.getBackend(), backend);
   return tf.tidy(() => {
@@ -27,8 +27,8 @@ test('WASM conv and depthwise gradients (kernels of our own) equal the CPU backe
     ['conv', 1, 'same', 3, 4], ['conv', 2, 'same', 2, 5], ['conv', 2, 'valid', 3, 2], ['conv', 1, 'valid', 1, 1],
     ['dw', 1, 'same', 3, 2], ['dw', 2, 'same', 2, 1], ['dw', 1, 'valid', 4, 3],
   ] as const) {
-    const xShape = [2, 7, 6, c];
-    const wShape = [3, 3, c, m];
+    const xShape: [number, number, number, number] = [2, 7, 6, c];
+    const wShape: [number, number, number, number] = [3, 3, c, m];
     const xs = Float32Array.from(randn(rnd, xShape.reduce((a, d) => a * d, 1)));
     const ws = Float32Array.from(randn(rnd, wShape.reduce((a, d) => a * d, 1)));
     const before = tf.memory().numTensors;

@@ -78,6 +78,9 @@ function tryTfjsNode(dir: string | undefined): { ok: true; device: string } | { 
 }
 
 let current: BackendInfo | undefined;
+// Production mode: no per-op debug checks, and no "install tfjs-node" banner on stderr, which
+// would corrupt the CLI's output and the host's log.
+tf.enableProdMode();
 let wasmPathsSet = false;
 
 /** Picks and initialises a backend: tensorflow (GPU) when present and wanted, else wasm, else cpu. */

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { UserError } from '../../errors';
 import { Executor, NodeHook } from '../../graph/executor';
 import { Graph, Node, sizeOf } from '../../graph/ir';
-import { throwIfCancelled, WorkContext } from '../../progress';
+import { checkpoint, WorkContext } from '../../progress';
 import { Gate, SmoothRule, applyGate, gateKind, makeGate, needsGate } from './gates';
 import { topSingular, SingularResult } from './svd';
 
@@ -156,7 +156,7 @@ export class LinearInterpreter {
   async rows(outputs: readonly number[], batch: number, ctx?: WorkContext, done = 0, total = outputs.length): Promise<Float32Array[]> {
     const out: Float32Array[] = [];
     for (let s = 0; s < outputs.length; s += batch) {
-      throwIfCancelled(ctx);
+      await checkpoint(ctx);
       const ids = outputs.slice(s, s + batch);
       const r = tf.tidy(() => this.transposeTimes(basis(ids, this.m)));
       const d = (await r.data()) as Float32Array;
@@ -171,7 +171,7 @@ export class LinearInterpreter {
   async columns(inputs: readonly number[], batch: number, ctx?: WorkContext): Promise<Float32Array[]> {
     const out: Float32Array[] = [];
     for (let s = 0; s < inputs.length; s += batch) {
-      throwIfCancelled(ctx);
+      await checkpoint(ctx);
       const ids = inputs.slice(s, s + batch);
       const r = tf.tidy(() => this.times(basis(ids, this.n)));
       const d = (await r.data()) as Float32Array;
@@ -261,7 +261,7 @@ export async function interpret(graph: Graph, x0: Float32Array, opts: InterpretO
     let singular: SingularResult | undefined;
     const k = Math.min(opts.svd ?? 0, 16);
     if (k > 0) {
-      throwIfCancelled(ctx);
+      await checkpoint(ctx);
       singular = await topSingular(li, k, { rows: rowIds.length === li.m ? rowVals : undefined, ctx });
     }
     return {

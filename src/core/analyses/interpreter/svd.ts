@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { mat, Mat, orthonormalizeColumns, symmetricEigen, transposeTimes } from '../../linalg/dense';
-import { throwIfCancelled, WorkContext } from '../../progress';
+import { checkpoint, WorkContext } from '../../progress';
 
 /** Top singular triplets of A: A·v_i = σ_i·u_i. */
 export interface SingularResult {
@@ -97,7 +97,7 @@ export async function topSingular(op: LinearOperator, k: number, opts: { rows?: 
   orthonormalizeColumns(v);
   const iters = opts.iterations ?? 8;
   for (let it = 0; it < iters; it++) {
-    throwIfCancelled(opts.ctx);
+    await checkpoint(opts.ctx);
     const u = await apply((t) => op.times(t), v);
     orthonormalizeColumns(u);
     v = await apply((t) => op.transposeTimes(t), u);

@@ -1,0 +1,6 @@
+import type { Command } from '../command';
+import { hostInfoCommand } from './hostInfo';
+import { infoCommand } from './info';
+
+/** Every sub-command, in the order `--help` lists them. A new command is one module plus one line here. */
+export const COMMANDS: readonly Command[] = [infoCommand, hostInfoCommand];

@@ -1,0 +1,9 @@
+import type { JobHandlers } from './handlers';
+import { describeModel } from './describe';
+import { selfTest } from './selfTest';
+
+/** Every job the host runs, by method name. An analysis adds its handler here. */
+export const jobHandlers: JobHandlers = {
+  'model/describe': describeModel,
+  'host/selfTest': selfTest,
+};

@@ -1,0 +1,5 @@
+/** The protocol's pure types and constants; `rpc.ts` (vscode-jsonrpc objects) is imported separately by node code. */
+export * from './host';
+export * from './jobs';
+export * from './methods';
+export * from './model';

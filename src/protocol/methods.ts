@@ -1,0 +1,43 @@
+/**
+ * Every RPC method and notification name, and the types each one carries. Adding an analysis =
+ * one entry in `JobMethods` (params, result, partial) + one handler in the host.
+ */
+import type { JobParams } from './jobs';
+import type { DescribeParams, DescribeResult } from './model';
+import type { SelfTestParams, SelfTestPartial, SelfTestResult } from './host';
+
+/** Request method names (client to host). */
+export const Method = {
+  hostInfo: 'host/info',
+  hostShutdown: 'host/shutdown',
+  hostSelfTest: 'host/selfTest',
+  modelDescribe: 'model/describe',
+  jobCancel: 'job/cancel',
+} as const;
+
+/** Notification names (host to client). */
+export const Notification = {
+  jobProgress: 'job/progress',
+  jobPartial: 'job/partial',
+} as const;
+
+/** A method that runs as a job: queued, with progress, partial results and cancellation. */
+interface JobMethod<P, R, Partial = never> {
+  readonly params: P & JobParams;
+  readonly result: R;
+  readonly partial: Partial;
+}
+
+/** The job methods by name. */
+export interface JobMethods {
+  'model/describe': JobMethod<DescribeParams, DescribeResult>;
+  'host/selfTest': JobMethod<SelfTestParams, SelfTestResult, SelfTestPartial>;
+}
+
+export type JobMethodName = keyof JobMethods;
+export type JobParamsOf<M extends JobMethodName> = JobMethods[M]['params'];
+export type JobResultOf<M extends JobMethodName> = JobMethods[M]['result'];
+export type JobPartialOf<M extends JobMethodName> = JobMethods[M]['partial'];
+
+/** The job method names, for registries that must cover them all. */
+export const JOB_METHODS: readonly JobMethodName[] = [Method.modelDescribe, Method.hostSelfTest];
