@@ -5,8 +5,8 @@
  */
 import * as vscode from 'vscode';
 import { BACKEND_PREFERENCES, BackendPreference } from '../protocol/host';
-import { HostClient } from './hostClient';
-import { toHostRequestError } from './hostError';
+import { HostClient } from '../host/client/hostClient';
+import { toHostRequestError } from '../host/client/hostError';
 import { hostInfoLines } from './hostInfoView';
 
 let client: HostClient | undefined;

@@ -2,10 +2,10 @@ import { ChildProcess, fork } from 'node:child_process';
 import * as readline from 'node:readline';
 import { CancellationToken, Disposable, Emitter, Event, MessageConnection } from 'vscode-jsonrpc';
 import { createMessageConnection, IPCMessageReader, IPCMessageWriter } from 'vscode-jsonrpc/node';
-import { HostInfo, HostLaunchOptions, hostArgs } from '../protocol/host';
-import type { JobParams, JobPartial, JobProgress } from '../protocol/jobs';
-import type { JobMethodName, JobParamsOf, JobPartialOf, JobResultOf } from '../protocol/methods';
-import { hostInfoRequest, hostShutdownRequest, jobCancelRequest, jobPartialNotification, jobProgressNotification, jobRequest } from '../protocol/rpc';
+import { HostInfo, HostLaunchOptions, hostArgs } from '../../protocol/host';
+import type { JobParams, JobPartial, JobProgress } from '../../protocol/jobs';
+import type { JobMethodName, JobParamsOf, JobPartialOf, JobResultOf } from '../../protocol/methods';
+import { hostInfoRequest, hostShutdownRequest, jobCancelRequest, jobPartialNotification, jobProgressNotification, jobRequest } from '../../protocol/rpc';
 import { toHostRequestError } from './hostError';
 
 export interface HostClientOptions extends HostLaunchOptions {

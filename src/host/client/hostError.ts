@@ -1,5 +1,5 @@
 import { ErrorCodes, ResponseError } from 'vscode-jsonrpc';
-import { HostErrorCode, HostErrorData } from '../protocol/jobs';
+import { HostErrorCode, HostErrorData } from '../../protocol/jobs';
 
 export type HostErrorKind = 'user' | 'bug' | 'cancelled' | 'connection';
 

@@ -1,0 +1,74 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { UserError } from '../../core/errors';
+import { HostClient } from '../../host/client/hostClient';
+import type { BackendPreference } from '../../protocol/host';
+import type { ModelSummary } from '../../protocol/model';
+import type { Command } from '../command';
+
+/** Model files of the examples folder, one per model folder, found by the names the examples script writes. */
+export function exampleModels(dir: string): string[] {
+  const models = path.join(dir, 'models');
+  if (!fs.existsSync(models)) throw new UserError(`${models}: no example models here; run the demo from the project folder or pass --examples DIR.`, models);
+  const out: string[] = [];
+  for (const name of fs.readdirSync(models).sort()) {
+    const d = path.join(models, name);
+    if (!fs.statSync(d).isDirectory()) continue;
+    const file = ['model.json', 'model.onnx', 'model.keras', 'model.h5'].map((f) => path.join(d, f)).find((f) => fs.existsSync(f));
+    if (file) out.push(file);
+  }
+  return out;
+}
+
+function shape(s: readonly (number | null)[]): string {
+  return `[${s.map((d) => (d === null ? '?' : d)).join(', ')}]`;
+}
+
+/** `linear-lens demo`: the compute host loads every bundled example model; prints and writes a summary. */
+export const demoCommand: Command = {
+  name: 'demo',
+  summary: 'Run the demo: the compute host loads the bundled examples and writes a report folder.',
+  description:
+    'Starts the compute host as a separate process (as the VS Code extension does), asks it which backend it runs on, ' +
+    'loads every example model through it and prints a summary. The report folder gets summary.json; ' +
+    'each analysis adds its figures (PNG) and data (JSON) there.',
+  positionals: [],
+  options: [
+    { name: 'examples', value: { name: 'DIR' }, description: 'the examples folder (default: ./examples)' },
+    { name: 'out', value: { name: 'DIR' }, description: 'the report folder (default: ./report)' },
+  ],
+  examples: ['linear-lens demo', 'linear-lens demo --out /tmp/report --backend cpu'],
+  async run(args, env) {
+    const examples = path.resolve(args.value('examples') ?? 'examples');
+    const out = path.resolve(args.value('out') ?? 'report');
+    const files = exampleModels(examples);
+    const hostScript = path.join(__dirname, 'host.js');
+    if (!fs.existsSync(hostScript)) throw new UserError(`${hostScript}: the compute host bundle is missing; run "npm run build" first.`, hostScript);
+    const backend = (args.value('backend') ?? process.env.LINEAR_LENS_BACKEND) as BackendPreference | undefined;
+    const tfjsNodePath = args.value('tfjs-node');
+    const client = new HostClient({ hostScript, ...(backend ? { backend } : {}), ...(tfjsNodePath ? { tfjsNodePath } : {}) });
+    try {
+      const info = await client.info();
+      env.out(`Linear Lens demo\ncompute host: pid ${info.pid}, backend ${info.backend.device}, tfjs ${info.versions.tfjs}, node ${info.versions.node}\n`);
+      for (const n of info.backend.notUsed) env.out(`  (${n.backend} not used: ${n.reason})\n`);
+      const models: { file: string; summary: ModelSummary }[] = [];
+      for (const file of files) {
+        const summary = await client.run('model/describe', { file });
+        models.push({ file: path.relative(process.cwd(), file), summary });
+        const rel = path.relative(examples, file);
+        env.out(
+          `\n${rel}\n  ${summary.format} from ${summary.producer.name}; ` +
+            `inputs ${summary.inputs.map((p) => shape(p.shape)).join(', ')} -> outputs ${summary.outputs.map((p) => shape(p.shape)).join(', ')}; ` +
+            `${summary.layers.length} layers, ${summary.paramCount.toLocaleString('en-US')} parameters\n`,
+        );
+        env.out(`  ${summary.layers.map((l) => `${l.name}:${l.type}`).join(' > ')}\n`);
+      }
+      fs.mkdirSync(out, { recursive: true });
+      const report = { generated: new Date().toISOString(), backend: info.backend, models };
+      fs.writeFileSync(path.join(out, 'summary.json'), JSON.stringify(report, null, 2) + '\n');
+      env.out(`\n${models.length} models loaded; report written to ${path.relative(process.cwd(), out) || '.'}${path.sep}summary.json\n`);
+    } finally {
+      await client.dispose();
+    }
+  },
+};
