@@ -2,6 +2,9 @@ import * as path from 'node:path';
 import { UserError } from '../errors';
 import { Graph } from '../graph/ir';
 import { readModelBytes } from './paths';
+import { parseJson } from './json';
+
+export { parseJson } from './json';
 import { looksLikeOnnx, loadOnnx } from './onnx';
 import { loadKerasH5, loadKerasV3, loadTfjsLayers } from './keras';
 import { unzipEntryNames } from './zip';
@@ -31,29 +34,6 @@ function firstNonSpace(b: Uint8Array): number {
     if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09 && c !== 0xef && c !== 0xbb && c !== 0xbf) return c;
   }
   return -1;
-}
-
-/** Parses JSON text with a clear error; depth is bounded so hostile nesting cannot blow the stack. */
-export function parseJson(file: string, bytes: Uint8Array): unknown {
-  const text = new TextDecoder('utf-8', { fatal: false }).decode(bytes);
-  let depth = 0;
-  let max = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i++;
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x7b || c === 0x5b) max = Math.max(max, ++depth);
-    else if (c === 0x7d || c === 0x5d) depth--;
-  }
-  if (max > 512) throw new UserError(`${file}: the JSON is nested ${max} levels deep; a model file is never that deep, so it is refused.`, file);
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new UserError(`${file}: is not valid JSON (${e instanceof Error ? e.message : String(e)}).`, file);
-  }
 }
 
 /** Decides what a file is from its bytes. */
