@@ -1,0 +1,352 @@
+/**
+ * Linear assignment on a dense square matrix: which column each row gets so that the summed cost
+ * is smallest (or largest). Permutation alignment solves one of these per hidden layer, with n up
+ * to a few thousand, so the solver is Jonker–Volgenant (LAPJV, 1987): column reduction, two
+ * rounds of augmenting row reduction, then shortest augmenting paths for the rows still free.
+ * The structure follows the widely used C implementation by T. Kazmar (gatagat/lap), on a flat
+ * float64 row-major matrix. A plain O(n³) Hungarian method is kept beside it as an independent
+ * check (the tests compare the two).
+ */
+
+/** A solved assignment: row i gets column `rowToCol[i]`. */
+export interface Assignment {
+  readonly rowToCol: Int32Array;
+  readonly colToRow: Int32Array;
+  /** Σ cost[i, rowToCol[i]] of the cost as given (maximised or minimised). */
+  readonly value: number;
+  /**
+   * Dual potentials of the minimisation actually solved (the negated cost when maximising):
+   * reduced costs c[i, j] − u[i] − v[j] are ≥ 0 and 0 on the assignment, which proves optimality.
+   */
+  readonly u: Float64Array;
+  readonly v: Float64Array;
+}
+
+export interface LapOptions {
+  /** Maximise the total instead of minimising it. */
+  readonly maximize?: boolean;
+}
+
+function checkInput(cost: ArrayLike<number>, n: number): void {
+  if (!Number.isInteger(n) || n < 0) throw new Error(`linear assignment: bad size ${n}`);
+  if (cost.length !== n * n) throw new Error(`linear assignment: ${cost.length} costs for a ${n}×${n} matrix`);
+  for (let i = 0; i < cost.length; i++) {
+    if (!Number.isFinite(cost[i])) throw new Error(`linear assignment: cost ${i} (row ${Math.floor(i / n)}, column ${i % n}) is ${cost[i]}`);
+  }
+}
+
+/** The cost as a float64 copy to minimise (negated when maximising). */
+function minimisable(cost: ArrayLike<number>, n: number, maximize: boolean): Float64Array {
+  const c = new Float64Array(n * n);
+  if (maximize) for (let i = 0; i < n * n; i++) c[i] = -cost[i];
+  else for (let i = 0; i < n * n; i++) c[i] = cost[i];
+  return c;
+}
+
+function finish(cost: ArrayLike<number>, c: Float64Array, n: number, x: Int32Array, y: Int32Array, v: Float64Array): Assignment {
+  const u = new Float64Array(n);
+  let value = 0;
+  for (let i = 0; i < n; i++) {
+    u[i] = c[i * n + x[i]] - v[x[i]];
+    value += cost[i * n + x[i]];
+  }
+  return { rowToCol: x, colToRow: y, value, u, v };
+}
+
+/** Solves the linear assignment problem on a dense n×n row-major matrix by Jonker–Volgenant. */
+export function linearAssignment(cost: ArrayLike<number>, n: number, opts: LapOptions = {}): Assignment {
+  checkInput(cost, n);
+  const c = minimisable(cost, n, opts.maximize ?? false);
+  const x = new Int32Array(n).fill(-1);
+  const y = new Int32Array(n).fill(-1);
+  const v = new Float64Array(n);
+  if (n === 0) return finish(cost, c, n, x, y, v);
+  if (n === 1) {
+    x[0] = 0;
+    y[0] = 0;
+    v[0] = c[0];
+    return finish(cost, c, n, x, y, v);
+  }
+  const free = new Int32Array(n);
+  let nFree = columnReduction(n, c, free, x, y, v);
+  for (let round = 0; round < 2 && nFree > 0; round++) nFree = augmentingRowReduction(n, c, nFree, free, x, y, v);
+  if (nFree > 0) augment(n, c, nFree, free, x, y, v);
+  return finish(cost, c, n, x, y, v);
+}
+
+/**
+ * Column reduction and reduction transfer: every column takes its cheapest row; a row picked by
+ * several columns keeps one, the others stay unassigned; a row with a unique column passes the
+ * slack to that column's price. Returns the number of free rows, listed in `free`.
+ */
+function columnReduction(n: number, c: Float64Array, free: Int32Array, x: Int32Array, y: Int32Array, v: Float64Array): number {
+  v.fill(Infinity);
+  y.fill(0);
+  for (let i = 0; i < n; i++) {
+    const row = i * n;
+    for (let j = 0; j < n; j++) {
+      const cij = c[row + j];
+      if (cij < v[j]) {
+        v[j] = cij;
+        y[j] = i;
+      }
+    }
+  }
+  const unique = new Uint8Array(n).fill(1);
+  // From the last column back, as in the original, so ties resolve the same way.
+  for (let j = n - 1; j >= 0; j--) {
+    const i = y[j];
+    if (x[i] < 0) x[i] = j;
+    else {
+      unique[i] = 0;
+      y[j] = -1;
+    }
+  }
+  let nFree = 0;
+  for (let i = 0; i < n; i++) {
+    if (x[i] < 0) free[nFree++] = i;
+    else if (unique[i]) {
+      const j = x[i];
+      const row = i * n;
+      let min = Infinity;
+      for (let j2 = 0; j2 < n; j2++) {
+        if (j2 === j) continue;
+        const r = c[row + j2] - v[j2];
+        if (r < min) min = r;
+      }
+      v[j] -= min;
+    }
+  }
+  return nFree;
+}
+
+/**
+ * Augmenting row reduction: each free row takes its cheapest column, lowering that column's price
+ * to the second-cheapest so the displaced row may move on. Bounded by rrCount so ties cannot loop.
+ */
+function augmentingRowReduction(n: number, c: Float64Array, nFree: number, free: Int32Array, x: Int32Array, y: Int32Array, v: Float64Array): number {
+  let current = 0;
+  let newFree = 0;
+  let rrCount = 0;
+  while (current < nFree) {
+    rrCount++;
+    const fi = free[current++];
+    const row = fi * n;
+    let j1 = 0;
+    let v1 = c[row] - v[0];
+    let j2 = -1;
+    let v2 = Infinity;
+    for (let j = 1; j < n; j++) {
+      const r = c[row + j] - v[j];
+      if (r < v2) {
+        if (r >= v1) {
+          v2 = r;
+          j2 = j;
+        } else {
+          v2 = v1;
+          v1 = r;
+          j2 = j1;
+          j1 = j;
+        }
+      }
+    }
+    let i0 = y[j1];
+    const v1New = v[j1] - (v2 - v1);
+    const lowers = v1New < v[j1];
+    if (rrCount < current * n) {
+      if (lowers) v[j1] = v1New;
+      else if (i0 >= 0 && j2 >= 0) {
+        j1 = j2;
+        i0 = y[j2];
+      }
+      if (i0 >= 0) {
+        if (lowers) free[--current] = i0;
+        else free[newFree++] = i0;
+      }
+    } else if (i0 >= 0) {
+      free[newFree++] = i0;
+    }
+    x[fi] = j1;
+    y[j1] = fi;
+  }
+  return newFree;
+}
+
+/** Shortest augmenting paths (Dijkstra on reduced costs) from each remaining free row. */
+function augment(n: number, c: Float64Array, nFree: number, free: Int32Array, x: Int32Array, y: Int32Array, v: Float64Array): void {
+  const pred = new Int32Array(n);
+  const cols = new Int32Array(n);
+  const d = new Float64Array(n);
+  for (let f = 0; f < nFree; f++) {
+    const start = free[f];
+    let j = findPath(n, c, start, y, v, pred, cols, d);
+    if (j < 0) throw new Error('linear assignment: no augmenting path (bug)');
+    let i = -1;
+    for (let k = 0; i !== start; k++) {
+      if (k > n) throw new Error('linear assignment: augmenting path does not close (bug)');
+      i = pred[j];
+      y[j] = i;
+      const t = x[i];
+      x[i] = j;
+      j = t;
+    }
+  }
+}
+
+function findPath(n: number, c: Float64Array, start: number, y: Int32Array, v: Float64Array, pred: Int32Array, cols: Int32Array, d: Float64Array): number {
+  // cols[0, lo) are READY (final distances), cols[lo, hi) are SCAN (at the current minimum),
+  // cols[hi, n) are TODO.
+  let lo = 0;
+  let hi = 0;
+  let finalJ = -1;
+  let nReady = 0;
+  const srow = start * n;
+  for (let j = 0; j < n; j++) {
+    cols[j] = j;
+    pred[j] = start;
+    d[j] = c[srow + j] - v[j];
+  }
+  while (finalJ === -1) {
+    if (lo === hi) {
+      nReady = lo;
+      // Move every TODO column at the minimal distance into SCAN.
+      hi = lo + 1;
+      let mind = d[cols[lo]];
+      for (let k = hi; k < n; k++) {
+        const j = cols[k];
+        const dj = d[j];
+        if (dj <= mind) {
+          if (dj < mind) {
+            hi = lo;
+            mind = dj;
+          }
+          cols[k] = cols[hi];
+          cols[hi++] = j;
+        }
+      }
+      for (let k = lo; k < hi; k++) {
+        const j = cols[k];
+        if (y[j] < 0) finalJ = j;
+      }
+    }
+    if (finalJ === -1) {
+      // Scan: relax the TODO columns through the rows assigned to SCAN columns. Works on copies
+      // of lo and hi that are kept only when no free column turns up, so that on success
+      // cols[lo] is still a column at the current minimal distance.
+      let l = lo;
+      let h2 = hi;
+      scan: while (l !== h2) {
+        const js = cols[l++];
+        const i = y[js];
+        const mind = d[js];
+        const row = i * n;
+        const h = c[row + js] - v[js] - mind;
+        for (let k = h2; k < n; k++) {
+          const j = cols[k];
+          const cred = c[row + j] - v[j] - h;
+          if (cred < d[j]) {
+            d[j] = cred;
+            pred[j] = i;
+            if (cred === mind) {
+              if (y[j] < 0) {
+                finalJ = j;
+                break scan;
+              }
+              cols[k] = cols[h2];
+              cols[h2++] = j;
+            }
+          }
+        }
+      }
+      if (finalJ === -1) {
+        lo = l;
+        hi = h2;
+      }
+    }
+  }
+  // Update the prices of the READY columns so the reduced costs stay non-negative.
+  const mind = d[cols[lo]];
+  for (let k = 0; k < nReady; k++) {
+    const j = cols[k];
+    v[j] += d[j] - mind;
+  }
+  return finalJ;
+}
+
+/**
+ * The textbook O(n³) Hungarian method (potentials and shortest augmenting paths, one row at a
+ * time). Slower than linearAssignment; kept as an independent second solver for checks.
+ */
+export function hungarian(cost: ArrayLike<number>, n: number, opts: LapOptions = {}): Assignment {
+  checkInput(cost, n);
+  const c = minimisable(cost, n, opts.maximize ?? false);
+  // 1-based arrays with a virtual column 0, as in the classic formulation.
+  const u = new Float64Array(n + 1);
+  const v = new Float64Array(n + 1);
+  const p = new Int32Array(n + 1);
+  const way = new Int32Array(n + 1);
+  const minv = new Float64Array(n + 1);
+  const used = new Uint8Array(n + 1);
+  for (let i = 1; i <= n; i++) {
+    p[0] = i;
+    let j0 = 0;
+    minv.fill(Infinity);
+    used.fill(0);
+    do {
+      used[j0] = 1;
+      const i0 = p[j0];
+      let delta = Infinity;
+      let j1 = -1;
+      const row = (i0 - 1) * n;
+      for (let j = 1; j <= n; j++) {
+        if (used[j]) continue;
+        const cur = c[row + j - 1] - u[i0] - v[j];
+        if (cur < minv[j]) {
+          minv[j] = cur;
+          way[j] = j0;
+        }
+        if (minv[j] < delta) {
+          delta = minv[j];
+          j1 = j;
+        }
+      }
+      for (let j = 0; j <= n; j++) {
+        if (used[j]) {
+          u[p[j]] += delta;
+          v[j] -= delta;
+        } else minv[j] -= delta;
+      }
+      j0 = j1;
+    } while (p[j0] !== 0);
+    do {
+      const j1 = way[j0];
+      p[j0] = p[j1];
+      j0 = j1;
+    } while (j0 !== 0);
+  }
+  const x = new Int32Array(n);
+  const y = new Int32Array(n);
+  for (let j = 1; j <= n; j++) {
+    x[p[j] - 1] = j - 1;
+    y[j - 1] = p[j] - 1;
+  }
+  return finish(cost, c, n, x, y, v.slice(1));
+}
+
+/**
+ * The largest violation of the optimality certificate of an assignment for the minimisation of
+ * `c` (negate for maximisation): max over i, j of (u[i] + v[j] − c[i, j]), which must be ≤ ~0,
+ * and of |c[i, x[i]] − u[i] − v[x[i]]|. Returns 0 for a proven optimum, up to round-off.
+ */
+export function certificateGap(c: ArrayLike<number>, n: number, a: Assignment, maximize = false): number {
+  const s = maximize ? -1 : 1;
+  let worst = 0;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      const red = s * c[i * n + j] - a.u[i] - a.v[j];
+      if (-red > worst) worst = -red;
+      if (j === a.rowToCol[i] && Math.abs(red) > worst) worst = Math.abs(red);
+    }
+  }
+  return worst;
+}
