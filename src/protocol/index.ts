@@ -3,3 +3,5 @@ export * from './host';
 export * from './jobs';
 export * from './methods';
 export * from './model';
+export * from './data';
+export * from './interpret';

@@ -5,6 +5,7 @@
 import type { JobParams } from './jobs';
 import type { DescribeParams, DescribeResult } from './model';
 import type { SelfTestParams, SelfTestPartial, SelfTestResult } from './host';
+import type { InterpretParams, InterpretPartial, InterpretResult } from './interpret';
 
 /** Request method names (client to host). */
 export const Method = {
@@ -12,6 +13,7 @@ export const Method = {
   hostShutdown: 'host/shutdown',
   hostSelfTest: 'host/selfTest',
   modelDescribe: 'model/describe',
+  analysisInterpret: 'analysis/interpret',
   jobCancel: 'job/cancel',
 } as const;
 
@@ -32,6 +34,7 @@ interface JobMethod<P, R, Partial = never> {
 export interface JobMethods {
   'model/describe': JobMethod<DescribeParams, DescribeResult>;
   'host/selfTest': JobMethod<SelfTestParams, SelfTestResult, SelfTestPartial>;
+  'analysis/interpret': JobMethod<InterpretParams, InterpretResult, InterpretPartial>;
 }
 
 export type JobMethodName = keyof JobMethods;
@@ -40,4 +43,4 @@ export type JobResultOf<M extends JobMethodName> = JobMethods[M]['result'];
 export type JobPartialOf<M extends JobMethodName> = JobMethods[M]['partial'];
 
 /** The job method names, for registries that must cover them all. */
-export const JOB_METHODS: readonly JobMethodName[] = [Method.modelDescribe, Method.hostSelfTest];
+export const JOB_METHODS: readonly JobMethodName[] = [Method.modelDescribe, Method.hostSelfTest, Method.analysisInterpret];

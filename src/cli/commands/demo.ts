@@ -5,6 +5,7 @@ import { HostClient } from '../../host/client/hostClient';
 import type { BackendPreference } from '../../protocol/host';
 import type { ModelSummary } from '../../protocol/model';
 import type { Command } from '../command';
+import { interpretFigures } from '../reports/interpretFigures';
 
 /** Model files of the examples folder, one per model folder, found by the names the examples script writes. */
 export function exampleModels(dir: string): string[] {
@@ -64,7 +65,21 @@ export const demoCommand: Command = {
         env.out(`  ${summary.layers.map((l) => `${l.name}:${l.type}`).join(' > ')}\n`);
       }
       fs.mkdirSync(out, { recursive: true });
-      const report = { generated: new Date().toISOString(), backend: info.backend, models };
+      const analyses: Record<string, unknown> = {};
+      // Linear interpreter at the first test image, for one MLP and one CNN.
+      const testImages = path.join(examples, 'data/fashion-mnist/t10k-images-idx3-ubyte.gz');
+      for (const name of ['mlp-seed1', 'cnn-seed1']) {
+        const file = files.find((f) => path.basename(path.dirname(f)) === name);
+        if (!file || !fs.existsSync(testImages)) continue;
+        const r = await client.run('analysis/interpret', { file, input: { kind: 'dataset', dataset: { path: testImages }, index: 0 }, rows: 'all', svd: 4 });
+        const dir = path.join(out, 'interpreter', name);
+        const figures = interpretFigures(r, dir);
+        fs.writeFileSync(path.join(dir, 'result.json'), JSON.stringify(r) + '\n');
+        analyses[`interpreter/${name}`] = { residual: r.residual, predicted: r.predicted, label: r.label, figures: figures.map((f) => path.relative(out, f)) };
+        env.out(`\nLinear interpreter, ${name}, test image 0 (label ${r.label}): predicted ${r.predicted}; ‖A·x0 + b − F(x0)‖/‖F(x0)‖ = ${r.residual.toExponential(2)}; ` +
+          `top singular values ${r.singularValues?.map((v) => v.toPrecision(3)).join(', ')}\n  figures: ${path.relative(process.cwd(), dir)}${path.sep}\n`);
+      }
+      const report = { generated: new Date().toISOString(), backend: info.backend, models, analyses };
       fs.writeFileSync(path.join(out, 'summary.json'), JSON.stringify(report, null, 2) + '\n');
       env.out(`\n${models.length} models loaded; report written to ${path.relative(process.cwd(), out) || '.'}${path.sep}summary.json\n`);
     } finally {

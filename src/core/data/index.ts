@@ -15,6 +15,7 @@ import { gunzipToCache, isGzip } from './gzip';
 import { hex, isIdx, openIdx } from './idx';
 import { imageKind } from './imageHeader';
 import { openImageFolder } from './imageFolder';
+import { openImageFile } from './imageFile';
 import { checkLabelCount, readLabelArray } from './labels';
 import { isNpy, openNpy } from './npy';
 import { isZip, listZip, npzKey, openNpzMember, type ZipEntry } from './npz';
@@ -46,6 +47,18 @@ const NPZ_PAIRS: [string, string][] = [
   ['arr_0', 'arr_1'],
 ];
 
+/** True when the file starts with PNG or JPEG magic bytes: a single picture, read as a one-sample dataset. */
+function isImageFile(p: string): boolean {
+  const fd = fs.openSync(p, 'r');
+  try {
+    const head = new Uint8Array(16);
+    const n = fs.readSync(fd, head, 0, 16, 0);
+    return imageKind(head.subarray(0, n)) !== undefined;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /** Opens a dataset: sniffs the format, validates everything against the file sizes, and plans preprocessing. */
 export async function openDataset(spec: DatasetSpec, ctx?: WorkContext): Promise<Dataset> {
   const cacheDir = spec.cacheDir ?? defaultCacheDir();
@@ -60,6 +73,9 @@ export async function openDataset(spec: DatasetSpec, ctx?: WorkContext): Promise
     let kind: FileKind | 'folder';
     if (st.isDirectory()) {
       ({ source, labels } = await openImageFolder(spec.path, ctx));
+      kind = 'folder';
+    } else if (isImageFile(spec.path)) {
+      source = openImageFile(spec.path, spec.preprocess);
       kind = 'folder';
     } else {
       const opened = await openSniffed(spec.path, cacheDir, ctx);
