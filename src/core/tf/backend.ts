@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { registerWasmGradKernels } from './wasmKernels';
+import { registerWasmMaxPoolGrad } from './wasmPoolGrad';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 export type BackendPreference = 'auto' | BackendName;
@@ -112,6 +113,7 @@ export async function initBackend(opts: BackendOptions = {}): Promise<BackendInf
       try {
         if (await tf.setBackend('wasm')) {
           registerWasmGradKernels();
+          registerWasmMaxPoolGrad();
           const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
           current = { name, device: `wasm (CPU${simd ? ', SIMD' : ''})`, notUsed, tfjsVersion: tf.version_core };
           return current;
