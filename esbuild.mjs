@@ -80,6 +80,8 @@ if (fs.existsSync(path.join(root, 'src/extension/main.ts'))) {
 builds.push(nodeBundle('src/host/main.ts', 'host.js'));
 const cliFile = path.join(dist, 'cli.js');
 builds.push(nodeBundle('src/cli/main.ts', 'cli.js', { banner: { js: '#!/usr/bin/env node' }, plugins: [chmodPlugin(cliFile)] }));
+// The benchmark runner (`npm run bench`); never shipped in the .vsix.
+if (fs.existsSync(path.join(root, 'bench/main.ts'))) builds.push(nodeBundle('bench/main.ts', 'bench.js'));
 const webviews = webviewEntries();
 if (webviews.length > 0) {
   builds.push({
@@ -92,7 +94,8 @@ if (webviews.length > 0) {
     sourcemap: true,
     minify: production,
     logLevel: 'warning',
-    loader: { '.css': 'css', '.svg': 'text' },
+    // .ttf: the codicon font (webview/codicons.ts), copied beside the stylesheet that names it.
+    loader: { '.css': 'css', '.svg': 'text', '.ttf': 'file' },
   });
 }
 

@@ -74,8 +74,8 @@ export function registerWasmMaxPoolGrad(): void {
     backendName: 'wasm',
     kernelFunc: ({ inputs, backend, attrs }) => {
       const be = backend as unknown as { readSync(id: object): Float32Array; incRef(id: object): void };
-      const x = inputs.input;
-      const dy = inputs.dy;
+      const x = inputs.input!;
+      const dy = inputs.dy!;
       const dx = maxPoolGradJs(be.readSync(x.dataId), x.shape, be.readSync(dy.dataId), dy.shape, attrs as unknown as PoolAttrs);
       const out = tf.tensor(dx, x.shape, 'float32');
       be.incRef(out.dataId);

@@ -37,6 +37,7 @@ const SECANT_FLOOR = 1e-4;
 export type Gate =
   | { kind: 'elementwise'; g: tf.Tensor; c: tf.Tensor }
   | { kind: 'maxPool'; masks: tf.Tensor[]; pads: [Pair, Pair] }
+  | { kind: 'maxPoolTiled'; mask: tf.Tensor; pads: [Pair, Pair]; k: Pair; crop: [number, number] }
   | { kind: 'globalMaxPool'; mask: tf.Tensor }
   | { kind: 'norm'; mean: tf.Tensor; invStd: tf.Tensor }
   | { kind: 'product'; others: tf.Tensor[] } // stream-0 values of every operand but the first
@@ -125,6 +126,18 @@ export function makeGate(graph: Graph, n: Node, z0: tf.Tensor[], param: (slot: '
       const zp = tf.pad(z, [[0, 0], [...pads[0]], [...pads[1]], [0, 0]], -3.4e38) as tf.Tensor4D;
       const out = applyOp(n, [z], () => undefined, false) as tf.Tensor4D;
       const [, oh, ow] = out.shape;
+      if (op.strides[0] === op.poolSize[0] && op.strides[1] === op.poolSize[1]) {
+        // Non-overlapping windows (the usual 2×2/2): one switch mask over the input, so stream 1
+        // is a sum-pool of z1 ⊙ mask. No per-offset slicing, which is slow on WASM.
+        const [kh, kw] = op.poolSize;
+        const crop: [number, number] = [oh * kh, ow * kw];
+        const zc = tf.slice(zp, [0, 0, 0, 0], [1, crop[0], crop[1], zp.shape[3]]);
+        const up = tf.reshape(tf.tile(tf.reshape(out, [1, oh, 1, ow, 1, zp.shape[3]]), [1, 1, kh, 1, kw, 1]), [1, crop[0], crop[1], zp.shape[3]]);
+        const eq = tf.cast(tf.equal(zc, up), 'float32');
+        const count = tf.mul(tf.avgPool(eq as tf.Tensor4D, [kh, kw], [kh, kw], 'valid'), kh * kw);
+        const countUp = tf.reshape(tf.tile(tf.reshape(count, [1, oh, 1, ow, 1, zp.shape[3]]), [1, 1, kh, 1, kw, 1]), eq.shape);
+        return { kind: 'maxPoolTiled', mask: tf.keep(tf.div(eq, countUp)), pads, k: [kh, kw], crop } as Gate;
+      }
       // Switch masks, one per window offset; ties share the vote so the gate stays exact.
       const raw: tf.Tensor[] = [];
       for (let i = 0; i < op.poolSize[0]; i++) for (let j = 0; j < op.poolSize[1]; j++) raw.push(tf.cast(tf.equal(poolWindow(zp, i, j, op.poolSize, op.strides, oh, ow), out), 'float32'));
@@ -169,6 +182,12 @@ export function applyGate(n: Node, gate: Gate, z1: tf.Tensor[], param: (slot: Pa
       const parts: tf.Tensor[] = [];
       for (let i = 0; i < op.poolSize[0]; i++) for (let j = 0; j < op.poolSize[1]; j++) parts.push(tf.mul(poolWindow(x, i, j, op.poolSize, op.strides, oh!, ow!), gate.masks[k++]));
       return tf.addN(parts);
+    }
+    case 'maxPoolTiled': {
+      let x = tf.pad(z1[0] as tf.Tensor4D, [[0, 0], [...gate.pads[0]], [...gate.pads[1]], [0, 0]]) as tf.Tensor4D;
+      if (x.shape[1] !== gate.crop[0] || x.shape[2] !== gate.crop[1]) x = tf.slice(x, [0, 0, 0, 0], [x.shape[0], gate.crop[0], gate.crop[1], x.shape[3]]);
+      const [kh, kw] = gate.k;
+      return tf.mul(tf.avgPool(tf.mul(x, gate.mask) as tf.Tensor4D, [kh, kw], [kh, kw], 'valid'), kh * kw);
     }
     case 'globalMaxPool': {
       const keepDims = (n.op as { keepDims: boolean }).keepDims;

@@ -196,6 +196,7 @@ export class LinearInterpreter {
     for (const g of this.gates.values()) {
       if (g.kind === 'elementwise') tf.dispose([g.g, g.c]);
       else if (g.kind === 'maxPool') tf.dispose(g.masks);
+      else if (g.kind === 'maxPoolTiled') g.mask.dispose();
       else if (g.kind === 'globalMaxPool' || g.kind === 'select') g.mask.dispose();
       else if (g.kind === 'norm') tf.dispose([g.mean, g.invStd]);
       else tf.dispose(g.others);
