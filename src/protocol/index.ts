@@ -5,3 +5,4 @@ export * from './methods';
 export * from './model';
 export * from './data';
 export * from './interpret';
+export * from './connectivity';

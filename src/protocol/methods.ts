@@ -6,6 +6,7 @@ import type { JobParams } from './jobs';
 import type { DescribeParams, DescribeResult } from './model';
 import type { SelfTestParams, SelfTestPartial, SelfTestResult } from './host';
 import type { InterpretParams, InterpretPartial, InterpretResult } from './interpret';
+import type { LlfcParams, LlfcPartial, LlfcResult, LmcParams, LmcPartial, LmcResult } from './connectivity';
 
 /** Request method names (client to host). */
 export const Method = {
@@ -14,6 +15,8 @@ export const Method = {
   hostSelfTest: 'host/selfTest',
   modelDescribe: 'model/describe',
   analysisInterpret: 'analysis/interpret',
+  analysisLmc: 'analysis/lmc',
+  analysisLlfc: 'analysis/llfc',
   jobCancel: 'job/cancel',
 } as const;
 
@@ -35,6 +38,8 @@ export interface JobMethods {
   'model/describe': JobMethod<DescribeParams, DescribeResult>;
   'host/selfTest': JobMethod<SelfTestParams, SelfTestResult, SelfTestPartial>;
   'analysis/interpret': JobMethod<InterpretParams, InterpretResult, InterpretPartial>;
+  'analysis/lmc': JobMethod<LmcParams, LmcResult, LmcPartial>;
+  'analysis/llfc': JobMethod<LlfcParams, LlfcResult, LlfcPartial>;
 }
 
 export type JobMethodName = keyof JobMethods;
@@ -43,4 +48,4 @@ export type JobResultOf<M extends JobMethodName> = JobMethods[M]['result'];
 export type JobPartialOf<M extends JobMethodName> = JobMethods[M]['partial'];
 
 /** The job method names, for registries that must cover them all. */
-export const JOB_METHODS: readonly JobMethodName[] = [Method.modelDescribe, Method.hostSelfTest, Method.analysisInterpret];
+export const JOB_METHODS: readonly JobMethodName[] = [Method.modelDescribe, Method.hostSelfTest, Method.analysisInterpret, Method.analysisLmc, Method.analysisLlfc];

@@ -8,11 +8,11 @@ export interface CliRun {
 }
 
 /** Runs the built `linear-lens` (node dist/cli.js) with a clean backend environment. */
-export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): CliRun {
+export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 120_000): CliRun {
   const base = { ...process.env };
   delete base.LINEAR_LENS_BACKEND;
   delete base.LINEAR_LENS_TFJS_NODE;
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...base, ...env }, timeout: 120_000 });
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...base, ...env }, timeout: timeoutMs });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

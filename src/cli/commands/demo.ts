@@ -6,6 +6,7 @@ import type { BackendPreference } from '../../protocol/host';
 import type { ModelSummary } from '../../protocol/model';
 import type { Command } from '../command';
 import { interpretFigures } from '../reports/interpretFigures';
+import { llfcFigures, lmcFigures } from '../reports/connectivityFigures';
 
 /** Model files of the examples folder, one per model folder, found by the names the examples script writes. */
 export function exampleModels(dir: string): string[] {
@@ -78,6 +79,24 @@ export const demoCommand: Command = {
         analyses[`interpreter/${name}`] = { residual: r.residual, predicted: r.predicted, label: r.label, figures: figures.map((f) => path.relative(out, f)) };
         env.out(`\nLinear interpreter, ${name}, test image 0 (label ${r.label}): predicted ${r.predicted}; ‖A·x0 + b − F(x0)‖/‖F(x0)‖ = ${r.residual.toExponential(2)}; ` +
           `top singular values ${r.singularValues?.map((v) => v.toPrecision(3)).join(', ')}\n  figures: ${path.relative(process.cwd(), dir)}${path.sep}\n`);
+      }
+      // Linear mode connectivity of the two example MLPs: naive, weight matching, + REPAIR.
+      const mlp1 = files.find((f) => path.basename(path.dirname(f)) === 'mlp-seed1');
+      const mlp2 = files.find((f) => path.basename(path.dirname(f)) === 'mlp-seed2');
+      if (mlp1 && mlp2 && fs.existsSync(testImages)) {
+        const r = await client.run('analysis/lmc', {
+          a: mlp1, b: mlp2, dataset: { path: testImages }, align: 'none', bn: 'none', layerwise: true,
+          compare: [{ align: 'weights', bn: 'none' }, { align: 'weights', bn: 'repair' }],
+        });
+        const dir = path.join(out, 'connectivity');
+        const figures = lmcFigures(r, dir);
+        fs.writeFileSync(path.join(dir, 'lmc.json'), JSON.stringify(r) + '\n');
+        const l = await client.run('analysis/llfc', { a: mlp1, b: mlp2, dataset: { path: testImages, maxSamples: 500 }, align: 'weights' });
+        figures.push(...llfcFigures(l, dir));
+        fs.writeFileSync(path.join(dir, 'llfc.json'), JSON.stringify(l) + '\n');
+        analyses.connectivity = { barriers: Object.fromEntries(r.curves.map((c) => [c.label, c.barrier])), figures: figures.map((f) => path.relative(out, f)) };
+        env.out(`\nLinear mode connectivity, mlp-seed1 vs mlp-seed2 (${r.samples} test images): loss barrier ` +
+          r.curves.map((c) => `${c.label} ${c.barrier.loss.toFixed(3)}`).join(', ') + `\n  figures: ${path.relative(process.cwd(), dir)}${path.sep}\n`);
       }
       const report = { generated: new Date().toISOString(), backend: info.backend, models, analyses };
       fs.writeFileSync(path.join(out, 'summary.json'), JSON.stringify(report, null, 2) + '\n');
