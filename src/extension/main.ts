@@ -1,62 +1,47 @@
 /**
  * The VS Code side of Linear Lens. It never imports core or TensorFlow.js: all computation runs in
  * the forked compute host (dist/host.js), reached through the protocol, so the editor stays light
- * and a crash in the math cannot take it down.
+ * and a crash in the math cannot take it down. Activation builds the shared services once
+ * (services.ts) and hands them to each part; the host itself starts on first use.
  */
 import * as vscode from 'vscode';
-import { BACKEND_PREFERENCES, BackendPreference } from '../protocol/host';
-import { HostClient } from '../host/client/hostClient';
-import { toHostRequestError } from '../host/client/hostError';
-import { hostInfoLines } from './hostInfoView';
+import { registerCodeLenses } from './codeLens/codeLens';
+import { registerHostCommands } from './host/commands';
+import { HostManager } from './host/hostManager';
+import { registerModelOverview } from './overview/overviewEditor';
+import { createApi, type LinearLensApi } from './panels/api';
+import { PanelManager } from './panels/panelManager';
+import { Picks, registerPickCommands } from './picks';
+import type { HostService, PickService, Services } from './services';
+import { registerSideView } from './sideView/sideView';
 
-let client: HostClient | undefined;
+let hostManager: HostManager | undefined;
 
-function backendSetting(): BackendPreference {
-  const v = vscode.workspace.getConfiguration('linearLens').get<string>('backend', 'auto');
-  return BACKEND_PREFERENCES.find((b) => b === v) ?? 'auto';
+/**
+ * What `activate` returns: the panels' API (panels/api.ts), which later parts and the
+ * extension-host tests use, plus the core services (the supervised host, the quick picks).
+ */
+export type LinearLensExports = LinearLensApi & { readonly host: HostService; readonly picks: PickService };
+
+export function activate(context: vscode.ExtensionContext): LinearLensExports {
+  const host = new HostManager(context);
+  hostManager = host;
+  const picks = new Picks(context, (line) => host.log(line));
+  context.subscriptions.push(picks);
+  const panels = new PanelManager(context, host, picks);
+  const services: Services = { context, host, picks, panels };
+  registerHostCommands(context, host);
+  registerPickCommands(context, picks);
+  registerModelOverview(services);
+  registerSideView(services);
+  registerCodeLenses(services);
+  host.log(`Linear Lens ${String(context.extension.packageJSON.version)} activated (${vscode.env.appName} ${vscode.version}, extension host pid ${process.pid})`);
+  return { ...createApi(panels), host, picks };
 }
 
-/** Starts the extension: the output channel and the commands; the host is forked on first use. */
-export function activate(context: vscode.ExtensionContext): void {
-  const output = vscode.window.createOutputChannel('Linear Lens');
-  const host = (): HostClient => {
-    if (!client) {
-      const tfjsNodePath = vscode.workspace.getConfiguration('linearLens').get<string>('tfjsNodePath') || undefined;
-      client = new HostClient({
-        hostScript: context.asAbsolutePath('dist/host.js'),
-        backend: backendSetting(),
-        ...(tfjsNodePath ? { tfjsNodePath } : {}),
-        log: (line) => output.appendLine(line),
-      });
-      client.onExit((e) => {
-        if (!e.expected) output.appendLine(`The compute host stopped (code ${e.code}, signal ${e.signal}); it starts again on the next command.`);
-        client = undefined;
-      });
-    }
-    return client;
-  };
-
-  context.subscriptions.push(
-    output,
-    vscode.commands.registerCommand('linearLens.showHostInfo', async () => {
-      try {
-        const info = await host().info();
-        for (const line of hostInfoLines(info)) output.appendLine(line);
-        void vscode.window.showInformationMessage(`Linear Lens computes on ${info.backend.device}.`);
-      } catch (e) {
-        const err = toHostRequestError(e);
-        output.appendLine(`host/info failed: ${err.hostStack ?? err.stack ?? err.message}`);
-        void vscode.window.showErrorMessage(`Linear Lens: ${err.message}`);
-        if (err.kind !== 'user') output.show(true);
-      }
-    }),
-    { dispose: () => void client?.dispose() },
-  );
-}
-
-/** Stops the compute host. */
+/** Stops the compute host (awaited by VS Code, so the process is gone when the window is). */
 export async function deactivate(): Promise<void> {
-  const c = client;
-  client = undefined;
-  await c?.dispose();
+  const h = hostManager;
+  hostManager = undefined;
+  await h?.dispose();
 }

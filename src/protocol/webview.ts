@@ -19,6 +19,7 @@ export const WebviewMessageType = {
   setState: 'setState',
   retry: 'retry',
   select: 'select',
+  thumbnail: 'thumbnail',
   // extension -> webview
   render: 'render',
   partial: 'partial',
@@ -183,15 +184,35 @@ export interface SelectMessage {
   readonly target: SelectTarget;
 }
 
-export type WebviewToExtensionMessage = ReadyMessage | ExportMessage | SetStateMessage | RetryMessage | SelectMessage;
+/**
+ * A small PNG (data URL) of the panel's first figure, sent after a finished result is drawn; the side
+ * view shows it beside the recent result.
+ */
+export interface ThumbnailMessage {
+  readonly type: 'thumbnail';
+  readonly dataUrl: string;
+}
+
+export type WebviewToExtensionMessage = ReadyMessage | ExportMessage | SetStateMessage | RetryMessage | SelectMessage | ThumbnailMessage;
 
 // ---------------------------------------------------------------------------------------------
 // Extension -> webview
+
+/** Numbers that read best as a table (barrier heights, per-layer scores); exported as CSV and JSON. */
+export interface TableSpec {
+  /** Unique within a panel. */
+  readonly id: string;
+  readonly title: string;
+  readonly columns: readonly string[];
+  readonly rows: readonly (readonly (string | number | null)[])[];
+}
 
 /** Replaces every figure of the panel. */
 export interface RenderMessage {
   readonly type: 'render';
   readonly figures: readonly FigureSpec[];
+  /** Shown under the figures. */
+  readonly tables?: readonly TableSpec[];
   /** 'running': more `partial` points will come; the panel shows it is busy. */
   readonly status?: 'running' | 'done';
   /** A heading for the panel (model names, parameters). */
@@ -221,3 +242,18 @@ export interface ErrorMessage {
 }
 
 export type ExtensionToWebviewMessage = RenderMessage | PartialMessage | ProgressMessage | ErrorMessage;
+
+// ---------------------------------------------------------------------------------------------
+// Page data
+
+/** Id of the `<script type="application/json">` element that carries a page's start-up data. */
+export const PAGE_DATA_ELEMENT_ID = 'll-page-data';
+
+/**
+ * What an analysis panel's page gets in its HTML: the state it keeps with the webview's setState,
+ * which VS Code hands back to the extension's serializer after a reload.
+ */
+export interface PanelPageData {
+  readonly protocol: number;
+  readonly panel: JsonValue;
+}

@@ -155,8 +155,10 @@ function installExitHooks() {
 }
 
 export class CodeServer {
-  constructor({ child, exited, stateDir, ownsState, logFile, logLines }) {
+  constructor({ child, exited, stateDir, ownsState, logFile, logLines, env, entry }) {
     this.child = child;
+    this.env = env;                                 // its environment, for cli()
+    this.entry = entry;                             // code-server's out/node/entry.js
     this.exited = exited;                           // Promise<{ code, signal }>
     this.stateDir = stateDir;
     this.ownsState = ownsState;
@@ -172,16 +174,21 @@ export class CodeServer {
    * Starts code-server on a free loopback port (the kernel picks it: --bind-addr 127.0.0.1:0)
    * with HOME, settings, extensions and logs under a fresh temp folder (or `stateDir`), and
    * resolves once it listens. `env` is added to its environment, which its extension hosts inherit.
+   * `workspaceTrust: true` keeps VS Code's workspace trust on (the default server turns it off):
+   * folders then open in Restricted Mode, untrusted, without the startup prompt.
    */
-  static async start({ timeout = TIMEOUTS.serverStart, stateDir, userSettings = {}, env: extraEnv = {} } = {}) {
+  static async start({ timeout = TIMEOUTS.serverStart, stateDir, userSettings = {}, env: extraEnv = {}, workspaceTrust = false } = {}) {
     const cs = findCodeServer();
     if (!cs) throw new Error(missingPrerequisites().join('; '));
     installExitHooks();
     const ownsState = !stateDir;
     stateDir = stateDir ? resolve(stateDir) : mkdtempSync(join(tmpdir(), 'linear-lens-e2e-'));
     for (const d of ['home', 'data/User', 'exts', 'workspaces']) mkdirSync(join(stateDir, d), { recursive: true });
+    const trust = workspaceTrust
+      ? { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.emptyWindow': false }
+      : {};
     writeFileSync(join(stateDir, 'data', 'User', 'settings.json'),
-      JSON.stringify({ ...USER_SETTINGS, ...userSettings }, null, 2));
+      JSON.stringify({ ...USER_SETTINGS, ...trust, ...userSettings }, null, 2));
     const home = join(stateDir, 'home');
     const env = {
       ...process.env,
@@ -194,16 +201,17 @@ export class CodeServer {
     for (const k of ['PORT', 'PASSWORD', 'HASHED_PASSWORD', 'VSCODE_PROXY_URI', 'NODE_OPTIONS']) {
       if (!(k in extraEnv)) delete env[k];
     }
-    const args = [join(cs, 'out', 'node', 'entry.js'), '--config', '/dev/null', '--auth', 'none',
+    const entry = join(cs, 'out', 'node', 'entry.js');
+    const args = [entry, '--config', '/dev/null', '--auth', 'none',
       '--bind-addr', '127.0.0.1:0', '--disable-telemetry', '--disable-update-check',
-      '--disable-workspace-trust', '--disable-getting-started-override', '--ignore-last-opened',
+      ...(workspaceTrust ? [] : ['--disable-workspace-trust']), '--disable-getting-started-override', '--ignore-last-opened',
       '--user-data-dir', join(stateDir, 'data'), '--extensions-dir', join(stateDir, 'exts')];
     const logFile = join(stateDir, 'code-server.log');
     const logLines = [];
     // detached => setsid(): code-server, its extension hosts and pty host form one process group.
     const child = spawn(process.execPath, args, { cwd: stateDir, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     const exited = new Promise((r) => child.once('exit', (code, signal) => r({ code, signal })));
-    const server = new CodeServer({ child, exited, stateDir, ownsState, logFile, logLines });
+    const server = new CodeServer({ child, exited, stateDir, ownsState, logFile, logLines, env, entry });
     liveServers.add(server);
     const listening = new Promise((resolveUrl, reject) => {
       const onData = (buf) => {
@@ -249,6 +257,28 @@ export class CodeServer {
     if (removeState && this.ownsState) rmSync(this.stateDir, { recursive: true, force: true });
   }
 
+  /**
+   * Runs code-server's command line against this server's folders (e.g. --install-extension X.vsix)
+   * and resolves with its output; rejects when it fails. New windows see what it changed.
+   */
+  async cli(args, { timeout = TIMEOUTS.action * 4 } = {}) {
+    const child = spawn(process.execPath, [this.entry, '--user-data-dir', join(this.stateDir, 'data'),
+      '--extensions-dir', join(this.stateDir, 'exts'), ...args], { cwd: this.stateDir, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (b) => { out += b; });
+    child.stderr.on('data', (b) => { out += b; });
+    const done = new Promise((r) => child.once('close', (code, signal) => r({ code, signal })));
+    let result;
+    try {
+      result = await withTimeout(done, timeout, `code-server ${args.join(' ')}`);
+    } catch (e) {
+      child.kill('SIGKILL');
+      throw e;
+    }
+    if (result.code !== 0) throw new Error(`code-server ${args.join(' ')} failed (code ${result.code}, signal ${result.signal}):\n${out}`);
+    return out;
+  }
+
   /** A vscode-remote URI for a path on this (the server's) machine. */
   remoteUri(path) {
     return `vscode-remote://${this.authority}${resolve(path).split(sep).map(encodeURIComponent).join('/')}`;
@@ -259,6 +289,7 @@ export class CodeServer {
 // The shared session: one code-server + one chromium per process.
 
 let session = null;   // Promise<{ server, browser }>
+let trustServer = null;   // Promise<CodeServer> with workspace trust on, started on first use
 const openWorkbenches = new Set();
 
 async function startSession() {
@@ -287,11 +318,50 @@ export async function getSession() {
   }
 }
 
+/**
+ * The session's browser with a second code-server that keeps workspace trust on (folders open
+ * untrusted, in Restricted Mode), started on first use.
+ */
+export async function getTrustSession() {
+  const { browser } = await getSession();
+  trustServer ??= CodeServer.start({ workspaceTrust: true });
+  try {
+    return { server: await trustServer, browser };
+  } catch (e) {
+    trustServer = null;
+    throw e;
+  }
+}
+
+/** Installs a .vsix into the shared code-server (its --extensions-dir); windows opened afterwards load it. */
+export async function installExtension(vsix) {
+  const { server } = await getSession();
+  return server.cli(['--install-extension', resolve(vsix), '--force']);
+}
+
+/** Uninstalls an extension (publisher.name) from the shared code-server. */
+export async function uninstallExtension(id) {
+  const { server } = await getSession();
+  return server.cli(['--uninstall-extension', id]);
+}
+
 /** Closes every workbench, chromium and code-server. Safe to call twice or when nothing runs. */
 export async function stopSession({ keepState = !!process.env.E2E_KEEP_STATE } = {}) {
   const s = session;
   session = null;
+  const ts = trustServer;
+  trustServer = null;
   for (const wb of [...openWorkbenches]) await wb.close().catch(() => {});
+  if (ts) {
+    const server = await ts.catch(() => null);
+    if (server) {
+      try {
+        mkdirSync(ARTIFACTS, { recursive: true });
+        writeFileSync(join(ARTIFACTS, 'code-server-trust.log'), server.logLines.join('\n') + '\n');
+      } catch { /* artifacts are best effort */ }
+      await server.stop({ removeState: !keepState });
+    }
+  }
   if (!s) return;
   let started;
   try { started = await s; } catch { return; }
@@ -343,13 +413,14 @@ function workbenchUrl(server, folder, payload) {
 
 /**
  * Opens a VS Code window on a workspace folder with an extension under development.
- * options: extensionPath (default: the project root), folder (default: a fresh empty folder),
- * files ({relative path: content} written into the folder), settings (workspace settings),
- * viewport, timeout.
+ * options: extensionPath (default: the project root; null: none, only installed extensions, see
+ * installExtension), folder (default: a fresh empty folder), files ({relative path: content}
+ * written into the folder), settings (workspace settings), workspaceTrust (true: a code-server
+ * with workspace trust on, so the folder opens untrusted), viewport, timeout.
  */
 export async function openWorkbench(options = {}) {
   const { extensionPath = ROOT, viewport = { width: 1400, height: 900 }, timeout = TIMEOUTS.workbench } = options;
-  const { server, browser } = await getSession();
+  const { server, browser } = options.workspaceTrust ? await getTrustSession() : await getSession();
   const folder = makeWorkspace(server, options);
   const context = await browser.newContext({ viewport });
   const page = await context.newPage();
@@ -357,7 +428,7 @@ export async function openWorkbench(options = {}) {
   const wb = new Workbench({ server, context, page, folder, extensionPath });
   openWorkbenches.add(wb);
   try {
-    const payload = [['extensionDevelopmentPath', server.remoteUri(extensionPath)]];
+    const payload = extensionPath ? [['extensionDevelopmentPath', server.remoteUri(extensionPath)]] : [];
     await page.goto(workbenchUrl(server, folder, payload), { timeout });
     await page.locator('.monaco-workbench').waitFor({ timeout });
     // The explorer shows the folder once the remote connection and file system are up.

@@ -1,4 +1,4 @@
-import type { HostInfo } from '../protocol/host';
+import type { HostInfo } from '../../protocol/host';
 
 const mib = (n: number): string => `${(n / 1024 / 1024).toFixed(1)} MiB`;
 

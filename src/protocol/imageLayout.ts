@@ -1,3 +1,4 @@
+/** Pure helpers shared by the CLI figures and the extension panels: model-layout vectors as HWC images. */
 /** A flat vector shown as an image: height × width × channels, channels last. */
 export interface ImageView {
   readonly height: number;
