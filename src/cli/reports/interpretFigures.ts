@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { InterpretResult } from '../../protocol/interpret';
 import { barChartPng, imageGridPng } from '../figures/figures';
-import { asImage, channelSum } from './images';
+import { asImage, channelSum } from '../../protocol/imageLayout';
 
 /** Writes the interpreter's figures (PNG) into `dir`; returns the files written. */
 export function interpretFigures(r: InterpretResult, dir: string): string[] {
