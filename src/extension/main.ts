@@ -5,6 +5,7 @@
  * (services.ts) and hands them to each part; the host itself starts on first use.
  */
 import * as vscode from 'vscode';
+import { registerAnalyses } from './analyses/register';
 import { registerCodeLenses } from './codeLens/codeLens';
 import { registerHostCommands } from './host/commands';
 import { HostManager } from './host/hostManager';
@@ -32,6 +33,7 @@ export function activate(context: vscode.ExtensionContext): LinearLensExports {
   const services: Services = { context, host, picks, panels };
   registerHostCommands(context, host);
   registerPickCommands(context, picks);
+  registerAnalyses(services);
   registerModelOverview(services);
   registerSideView(services);
   registerCodeLenses(services);
