@@ -96,7 +96,7 @@ describe('linear-lens CLI', () => {
   test('unknown flag, unknown command, missing and extra arguments, bad backend: exit 2 without a stack', () => {
     assert.match(userErrorLine(runCli(['info', '--frobnicate', tiny.file])), /unknown option --frobnicate/);
     assert.match(userErrorLine(runCli(['--frobnicate'])), /unknown option --frobnicate/);
-    assert.match(userErrorLine(runCli(['inof', tiny.file])), /unknown command "inof" \(did you mean info\?\)/);
+    assert.match(userErrorLine(runCli(['inof', tiny.file])), /unknown command "inof" \(did you mean info( or interpret)?\?\)/);
     assert.match(userErrorLine(runCli(['info'])), /missing MODEL/);
     assert.match(userErrorLine(runCli(['info', tiny.file, 'extra'])), /unexpected argument "extra"/);
     assert.match(userErrorLine(runCli(['--backend', 'gpu', 'host-info'])), /--backend must be one of auto, tensorflow, wasm, cpu/);
