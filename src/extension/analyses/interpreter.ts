@@ -77,11 +77,11 @@ export function interpreterView(r: InterpretResult): AnalysisView {
   ];
   if (r.rows.length) {
     figures.push({
-      kind: 'imageGrid', id: 'votes', title: 'Rows of A: each pixel\'s vote for each class', colormap: 'diverging', scale: 'shared', columns: Math.min(5, r.rows.length), valueLabel: '∂ logit / ∂ pixel',
+      kind: 'imageGrid', id: 'votes', title: 'Rows of A: each pixel\'s vote for each class', colormap: 'diverging', scale: 'shared', valueLabel: '∂ logit / ∂ pixel',
       images: r.rows.map((row) => grid(cls(r, row.output), channelSum(img(row.values)))),
     });
     figures.push({
-      kind: 'imageGrid', id: 'contributions', title: 'Contributions A[k,:] ⊙ x₀ (each sums to logit − b)', colormap: 'diverging', scale: 'shared', columns: Math.min(5, r.rows.length), valueLabel: 'contribution',
+      kind: 'imageGrid', id: 'contributions', title: 'Contributions A[k,:] ⊙ x₀ (each sums to logit − b)', colormap: 'diverging', scale: 'shared', valueLabel: 'contribution',
       images: r.rows.map((row) => grid(cls(r, row.output), channelSum(img(row.values.map((a, j) => a * r.x0[j]))))),
     });
   }
