@@ -6,3 +6,5 @@ export * from './model';
 export * from './data';
 export * from './interpret';
 export * from './connectivity';
+export * from './nad';
+export * from './efcn';

@@ -7,6 +7,8 @@ import type { DescribeParams, DescribeResult } from './model';
 import type { SelfTestParams, SelfTestPartial, SelfTestResult } from './host';
 import type { InterpretParams, InterpretPartial, InterpretResult } from './interpret';
 import type { LlfcParams, LlfcPartial, LlfcResult, LmcParams, LmcPartial, LmcResult } from './connectivity';
+import type { NadMapParams, NadMapPartial, NadMapResult, NadParams, NadPartial, NadResult } from './nad';
+import type { EfcnParams, EfcnPartial, EfcnResult } from './efcn';
 
 /** Request method names (client to host). */
 export const Method = {
@@ -17,6 +19,9 @@ export const Method = {
   analysisInterpret: 'analysis/interpret',
   analysisLmc: 'analysis/lmc',
   analysisLlfc: 'analysis/llfc',
+  analysisNad: 'analysis/nad',
+  analysisNadMap: 'analysis/nadMap',
+  analysisEfcn: 'analysis/efcn',
   jobCancel: 'job/cancel',
 } as const;
 
@@ -40,6 +45,9 @@ export interface JobMethods {
   'analysis/interpret': JobMethod<InterpretParams, InterpretResult, InterpretPartial>;
   'analysis/lmc': JobMethod<LmcParams, LmcResult, LmcPartial>;
   'analysis/llfc': JobMethod<LlfcParams, LlfcResult, LlfcPartial>;
+  'analysis/nad': JobMethod<NadParams, NadResult, NadPartial>;
+  'analysis/nadMap': JobMethod<NadMapParams, NadMapResult, NadMapPartial>;
+  'analysis/efcn': JobMethod<EfcnParams, EfcnResult, EfcnPartial>;
 }
 
 export type JobMethodName = keyof JobMethods;
@@ -48,4 +56,4 @@ export type JobResultOf<M extends JobMethodName> = JobMethods[M]['result'];
 export type JobPartialOf<M extends JobMethodName> = JobMethods[M]['partial'];
 
 /** The job method names, for registries that must cover them all. */
-export const JOB_METHODS: readonly JobMethodName[] = [Method.modelDescribe, Method.hostSelfTest, Method.analysisInterpret, Method.analysisLmc, Method.analysisLlfc];
+export const JOB_METHODS: readonly JobMethodName[] = [Method.modelDescribe, Method.hostSelfTest, Method.analysisInterpret, Method.analysisLmc, Method.analysisLlfc, Method.analysisNad, Method.analysisNadMap, Method.analysisEfcn];

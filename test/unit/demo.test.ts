@@ -58,3 +58,18 @@ test('the demo runs linear mode connectivity and LLFC of the example MLPs', () =
   assert.deepEqual(lmc.curves.map((c: { label: string }) => c.label), ['naive', 'weight matching', 'weight matching + REPAIR']);
   assert.ok(lmc.curves[0].barrier.loss > 5 * lmc.curves[1].barrier.loss);
 });
+
+test('the demo computes the NADs and the eFCN of the example CNN', () => {
+  assert.equal(run.status, 0, run.stderr);
+  for (const f of ['nad/nads.png', 'nad/nad-spectra.png', 'nad/nad-eigenvalues.png', 'efcn/efcn-sparsity.png', 'efcn/efcn-deviation.png', 'efcn/efcn-loss.png']) assert.ok(fs.statSync(path.join(out, f)).size > 1000, f);
+  const nad = JSON.parse(fs.readFileSync(path.join(out, 'nad', 'nad.json'), 'utf8'));
+  assert.equal(nad.networks, 200);
+  assert.equal(nad.nads.length, 8);
+  assert.equal(nad.fourierEnergy.length, 8);
+  const efcn = JSON.parse(fs.readFileSync(path.join(out, 'efcn', 'efcn.json'), 'utf8'));
+  assert.ok(efcn.residual.maxAbs < 1e-5);
+  assert.equal(efcn.relax.points.length, 21);
+  const report = JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8'));
+  assert.ok(report.analyses.nad && report.analyses.efcn);
+  assert.ok(report.analyses.efcn.layers.every((l: { sparsity: number }) => l.sparsity > 0 && l.sparsity < 1));
+});

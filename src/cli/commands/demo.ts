@@ -7,6 +7,8 @@ import type { ModelSummary } from '../../protocol/model';
 import type { Command } from '../command';
 import { interpretFigures } from '../reports/interpretFigures';
 import { llfcFigures, lmcFigures } from '../reports/connectivityFigures';
+import { nadFigures } from '../reports/nadFigures';
+import { efcnFigures } from '../reports/efcnFigures';
 
 /** Model files of the examples folder, one per model folder, found by the names the examples script writes. */
 export function exampleModels(dir: string): string[] {
@@ -97,6 +99,29 @@ export const demoCommand: Command = {
         analyses.connectivity = { barriers: Object.fromEntries(r.curves.map((c) => [c.label, c.barrier])), figures: figures.map((f) => path.relative(out, f)) };
         env.out(`\nLinear mode connectivity, mlp-seed1 vs mlp-seed2 (${r.samples} test images): loss barrier ` +
           r.curves.map((c) => `${c.label} ${c.barrier.loss.toFixed(3)}`).join(', ') + `\n  figures: ${path.relative(process.cwd(), dir)}${path.sep}\n`);
+      }
+      // Neural anisotropy directions of the example CNN's architecture (200 networks: the fast setting).
+      const cnn1 = files.find((f) => path.basename(path.dirname(f)) === 'cnn-seed1');
+      if (cnn1) {
+        const r = await client.run('analysis/nad', { file: cnn1, networks: 200, top: 8 });
+        const dir = path.join(out, 'nad');
+        const figures = nadFigures(r, dir);
+        fs.writeFileSync(path.join(dir, 'nad.json'), JSON.stringify(r) + '\n');
+        analyses.nad = { networks: r.networks, scheme: r.scheme, eigenvalues: r.eigenvalues.slice(0, 8), fourierEnergy: r.fourierEnergy, figures: figures.map((f) => path.relative(out, f)) };
+        env.out(`\nNeural anisotropy directions, cnn-seed1 (${r.networks} networks, ${r.scheme} init): top eigenvalues ${r.eigenvalues.slice(0, 4).map((v) => v.toPrecision(3)).join(', ')}; ` +
+          `NAD 0 peaks at (${r.fourierEnergy[0].peak.fu}, ${r.fourierEnergy[0].peak.fv})\n  figures: ${path.relative(process.cwd(), dir)}${path.sep}\n`);
+      }
+      // The example CNN as its equivalent fully-connected network, and a short relax training.
+      const trainImages = path.join(examples, 'data/fashion-mnist/train-images-idx3-ubyte.gz');
+      if (cnn1 && fs.existsSync(trainImages)) {
+        const r = await client.run('analysis/efcn', { file: cnn1, relax: { dataset: { path: trainImages, maxSamples: 500 }, steps: 20, lr: 0.005 } });
+        const dir = path.join(out, 'efcn');
+        const figures = efcnFigures(r, dir);
+        fs.writeFileSync(path.join(dir, 'efcn.json'), JSON.stringify(r) + '\n');
+        const last = r.relax?.points[r.relax.points.length - 1];
+        analyses.efcn = { residual: r.residual, layers: r.layers.map((l) => ({ layer: l.layer, denseElements: l.denseElements, nnz: l.nnz, sparsity: l.sparsity, denseBytes: l.denseBytes })), relaxSteps: last?.step ?? 0, figures: figures.map((f) => path.relative(out, f)) };
+        env.out(`\nCNN to eFCN, cnn-seed1: residual ${r.residual.maxAbs.toExponential(2)}; ${r.layers.map((l) => `${l.layer} ${(100 * l.sparsity).toFixed(1)}% sparse`).join(', ')}; ` +
+          `after ${last?.step ?? 0} relax steps off-pattern ${last?.layers.map((l) => l.offPattern.toExponential(1)).join(', ')}\n  figures: ${path.relative(process.cwd(), dir)}${path.sep}\n`);
       }
       const report = { generated: new Date().toISOString(), backend: info.backend, models, analyses };
       fs.writeFileSync(path.join(out, 'summary.json'), JSON.stringify(report, null, 2) + '\n');
