@@ -67,19 +67,22 @@ describe('Linear Lens code lenses (extension host)', function () {
     await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(trainUri));
   });
 
+  /** Titles of the analyses the extension ships (registered at activation), in order. */
+  const shipped = () => api.analyses().map((a) => a.title).filter((t) => t !== TITLE);
+
   after(async function () {
     registration?.dispose();
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
-  it('offers Open Model Overview (the link lens) and linking before any analysis is registered', async function () {
+  it('offers Open Model Overview (the link lens), one lens per shipped analysis, and linking', async function () {
     const all = await waitFor(async () => {
       const l = await lenses(trainUri);
       return l.some((x) => x.title === 'Linear Lens: mnist_cnn.onnx') ? l : null;
     }, 'the lens of MnistCnn to name mnist_cnn.onnx');
     const [mnist, student] = [...new Set(all.map((l) => l.line))];
-    assert.deepEqual(titlesAt(all, mnist), ['Linear Lens: mnist_cnn.onnx', 'Change link…']);
-    assert.deepEqual(titlesAt(all, student), ['Linear Lens: link a model file…']);
+    assert.deepEqual(titlesAt(all, mnist), ['Linear Lens: mnist_cnn.onnx', ...shipped(), 'Change link…']);
+    assert.deepEqual(titlesAt(all, student), ['Linear Lens: link a model file…', ...shipped()]);
     const open = all.find((l) => l.title === 'Linear Lens: mnist_cnn.onnx').command;
     assert.equal(open.command, 'linearLens.openModelOverview');
     assert.equal(open.arguments[0].fsPath, path.join(folder, 'mnist_cnn.onnx'));
@@ -96,8 +99,8 @@ describe('Linear Lens code lenses (extension host)', function () {
       return l.some((x) => x.title === TITLE) ? l : null;
     }, 'the analysis lens');
     const lines = [...new Set(all.map((l) => l.line))];
-    assert.deepEqual(titlesAt(all, lines[0]), ['Linear Lens: mnist_cnn.onnx', TITLE, 'Change link…']);
-    assert.deepEqual(titlesAt(all, lines[1]), ['Linear Lens: link a model file…', TITLE]);
+    assert.deepEqual(titlesAt(all, lines[0]), ['Linear Lens: mnist_cnn.onnx', ...shipped(), TITLE, 'Change link…']);
+    assert.deepEqual(titlesAt(all, lines[1]), ['Linear Lens: link a model file…', ...shipped(), TITLE]);
     const { command } = all.find((l) => l.line === lines[0] && l.title === TITLE);
     await vscode.commands.executeCommand(command.command, ...command.arguments);
     assert.deepEqual(prepared, [[path.join(folder, 'mnist_cnn.onnx')]]);
@@ -140,7 +143,7 @@ describe('Linear Lens code lenses (extension host)', function () {
       const l = await lenses(cell.uri);
       return l.length > 0 ? l : null;
     }, 'a lens on the notebook cell');
-    assert.deepEqual(all.map((l) => l.title), ['Linear Lens: mnist_cnn.onnx', 'Change link…']);
+    assert.deepEqual(all.map((l) => l.title), ['Linear Lens: mnist_cnn.onnx', ...shipped(), 'Change link…']);
     assert.deepEqual(await lenses(notebook.cellAt(0).document.uri), []);
   });
 });

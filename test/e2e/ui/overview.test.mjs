@@ -114,8 +114,10 @@ describe('Linear Lens model overview (UI)', function () {
     assert.equal(f.Format, 'ONNX');
     assert.equal(f.Parameters, '20,490');
     assert.match(await frame.locator('.ov-note').innerText(), /channels-last \(NHWC\)/);
-    // No analysis is registered in this window: the section is not shown at all.
-    assert.equal(await frame.locator('[data-section="analyses"]').count(), 0);
+    // The shipped analyses each have a button.
+    assert.equal(await frame.locator('[data-section="analyses"]').count(), 1);
+    const buttons = await frame.locator('[data-section="analyses"] vscode-button').allInnerTexts();
+    assert.deepEqual(buttons.map((b) => b.trim()), ['Linear interpreter…', 'Mode connectivity…', 'Feature connectivity (LLFC)…']);
     assert.equal(await frame.locator('vscode-button[data-action="selectDataset"]').count(), 1);
     await wb.screenshot('overview-onnx');
   });
