@@ -10,6 +10,8 @@ import type { JsonValue } from '../../protocol/webview';
 import type { Services } from '../services';
 import { interpreterProvider } from './interpreter';
 import { llfcProvider, lmcProvider } from './connectivity';
+import { nadMapProvider, nadProvider } from './nad';
+import { efcnProvider } from './efcn';
 
 /** The model a command was started on: the explorer's selection, the active model editor, or asked. */
 async function modelFor(services: Services, uri: unknown, memoryKey: string): Promise<vscode.Uri | undefined> {
@@ -40,6 +42,9 @@ export function registerAnalyses(services: Services): void {
     ['linearLens.interpret', interpreterProvider],
     ['linearLens.modeConnectivity', lmcProvider],
     ['linearLens.featureConnectivity', llfcProvider],
+    ['linearLens.nad', nadProvider],
+    ['linearLens.nadMap', nadMapProvider],
+    ['linearLens.efcn', efcnProvider],
   ];
   for (const [id, provider] of list) services.context.subscriptions.push(registerAnalysis(provider), command(services, id, provider));
 }

@@ -1,4 +1,4 @@
-// The three shipped analyses in a real VS Code, on a temp copy of examples/ (models and
+// The shipped analyses in a real VS Code, on a temp copy of examples/ (models and
 // Fashion-MNIST), driven like a user: the dataset picked with "Select Dataset…", then the linear
 // interpreter, linear mode connectivity and LLFC started from the command palette (quick picks
 // and input box answered), their figures drawn, a click on the input figure answered with a new
@@ -168,17 +168,20 @@ describe('Linear Lens analyses: interpreter, mode connectivity, LLFC (UI)', func
     await wb.screenshot('analyses-interpreter-column');
   });
 
-  it('the overview of cnn-seed1 has the three analysis buttons; "Linear interpreter" starts the same flow', async function () {
+  it('the overview of cnn-seed1 has a button per analysis; "Linear interpreter" starts the same flow', async function () {
     await wb.runCommand('View: Close All Editors');
     await openModel(wb, 'models/cnn-seed1');
     await wb.runCommand('Linear Lens: Open Model Overview');
     const overview = await pageFrame(wb, 'overview');
     const buttons = overview.locator('[data-section="analyses"] vscode-button[data-action^="analysis:"]');
-    await waitFor(async () => (await buttons.count()) === 3, { timeout: 60_000, what: 'three analysis buttons' });
+    await waitFor(async () => (await buttons.count()) === 6, { timeout: 60_000, what: 'six analysis buttons' });
     assert.deepEqual(await buttons.evaluateAll((bs) => bs.map((b) => [b.dataset.action, b.textContent.trim()])), [
       ['analysis:interpreter', 'Linear interpreter…'],
       ['analysis:lmc', 'Mode connectivity…'],
       ['analysis:llfc', 'Feature connectivity (LLFC)…'],
+      ['analysis:nad', 'Neural anisotropy directions…'],
+      ['analysis:nadMap', 'Directional accuracy map…'],
+      ['analysis:efcn', 'CNN to eFCN…'],
     ]);
     await wb.screenshot('analyses-overview');
     await overview.locator('vscode-button[data-action="analysis:interpreter"]').click();
@@ -252,6 +255,37 @@ describe('Linear Lens analyses: interpreter, mode connectivity, LLFC (UI)', func
     for (const id of ['distance', 'scale', 'curves']) await assertDrawn(panel, id);
     assert.equal(await panel.locator('h1').first().innerText(), 'cnn-seed1/model.json ↔ cnn-seed2/model.json (B aligned by weights)');
     await wb.screenshot('analyses-llfc');
+  });
+
+  it('CNN to eFCN from the palette: residual, sizes and sparsity of every conv as a dense matrix', async function () {
+    await wb.runCommand('View: Close All Editors');
+    await openModel(wb, 'models/cnn-seed1');
+    await wb.runCommand('Linear Lens: CNN to eFCN…');
+    await pickModelIfAsked(wb, 'cnn-seed1/model.json', 'eFCN');
+    await pick(wb, 'Convert only');
+    const panel = await pageFrame(wb, 'panel', { timeout: 60_000 });
+    await panel.locator('figure[data-table-id="layers"]').waitFor({ timeout: 180_000 });
+    await assertDrawn(panel, 'sparsity');
+    const summary = await tableRows(panel, 'summary');
+    const residual = Number(summary.find((r) => r[0].startsWith('max |eFCN'))[1]);
+    assert.ok(residual < 1e-5, `eFCN residual ${residual}`);
+    const layers = await tableRows(panel, 'layers');
+    assert.deepEqual(layers.map((r) => r[0]), ['conv1', 'conv2']);
+    await wb.screenshot('analyses-efcn');
+  });
+
+  it('neural anisotropy directions from the palette: NAD images, their spectra and the eigenvalues', async function () {
+    await wb.runCommand('View: Close All Editors');
+    await openModel(wb, 'models/cnn-seed1');
+    await wb.runCommand('Linear Lens: Neural Anisotropy Directions…');
+    await pickModelIfAsked(wb, 'cnn-seed1/model.json', 'how many');
+    await pick(wb, '200');
+    const panel = await pageFrame(wb, 'panel', { timeout: 60_000 });
+    await panel.locator('figure[data-table-id="energy"]').waitFor({ timeout: 400_000 });
+    for (const id of ['nads', 'spectra', 'eigenvalues']) await assertDrawn(panel, id);
+    const energy = await tableRows(panel, 'energy');
+    assert.equal(energy.length, 16, 'the top 16 NADs');
+    await wb.screenshot('analyses-nad');
   });
 
   it('pictures for the README: the overview, a code lens, the side view', async function () {

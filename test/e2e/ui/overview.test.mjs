@@ -117,7 +117,7 @@ describe('Linear Lens model overview (UI)', function () {
     // The shipped analyses each have a button.
     assert.equal(await frame.locator('[data-section="analyses"]').count(), 1);
     const buttons = await frame.locator('[data-section="analyses"] vscode-button').allInnerTexts();
-    assert.deepEqual(buttons.map((b) => b.trim()), ['Linear interpreter…', 'Mode connectivity…', 'Feature connectivity (LLFC)…']);
+    assert.deepEqual(buttons.map((b) => b.trim()), ['Linear interpreter…', 'Mode connectivity…', 'Feature connectivity (LLFC)…', 'Neural anisotropy directions…', 'Directional accuracy map…', 'CNN to eFCN…']);
     assert.equal(await frame.locator('vscode-button[data-action="selectDataset"]').count(), 1);
     await wb.screenshot('overview-onnx');
   });
