@@ -482,7 +482,13 @@ export class Workbench {
     for (let attempt = 1; ; attempt++) {
       await this.dismissQuickInput();
       await this.openCommandPalette();
-      await input.fill(`>${title}`);
+      // A webview that finishes loading can take focus and close the palette between opening it
+      // and typing: a failed fill is one more attempt, not a 30 s wait on a hidden input.
+      const typed = await input.fill(`>${title}`, { timeout: 2000 }).then(() => true, () => false);
+      if (!typed) {
+        if (Date.now() >= deadline) throw new Error(`could not type "${title}" into the command palette within ${timeout} ms`);
+        continue;
+      }
       const row = page.locator('.quick-input-list .monaco-list-row')
         .filter({ has: page.locator('.label-name', { hasText: exact }) }).first();
       const left = deadline - Date.now();
