@@ -129,6 +129,10 @@ async function runUiTests(files) {
   const mocha = new Mocha({
     timeout: 120_000 * SLOW,
     color: false,
+    // A UI step can lose a race with the workbench under load (a webview taking focus, a page
+    // loading after its job finished). One retry per test; every retry is printed with the
+    // first failure, so a flaky test stays visible in the log. E2E_RETRIES=0 turns it off.
+    retries: Number(process.env.E2E_RETRIES ?? 1),
     reporter: uiReporter(),
     rootHooks: {
       async afterEach() {
@@ -144,7 +148,10 @@ async function runUiTests(files) {
     report('failed', `ui: loading ${files.map(rel).join(', ')}`, { detail: e?.stack ?? String(e) });
     return;
   }
-  await new Promise((resolve) => mocha.run(resolve));
+  await new Promise((resolve) => {
+    const runner = mocha.run(resolve);
+    runner.on('retry', (test, err) => console.log(`retry - ui: ${test.fullTitle()}: ${String(err?.message ?? err).split('\n')[0]}`));
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
