@@ -145,7 +145,7 @@ function transposedMatMul(a: tf.Tensor, b: tf.Tensor, ta: boolean, tb: boolean):
 }
 
 /** Runs `f` with tf ops and hands its result to the backend as a kernel output. */
-function asKernelOutput(backend: unknown, f: () => tf.Tensor): tf.TensorInfo {
+export function asKernelOutput(backend: unknown, f: () => tf.Tensor): tf.TensorInfo {
   const out = tf.tidy(f);
   // The engine wraps the returned data in a new tensor; keep the data alive past our handle.
   (backend as unknown as { incRef(id: object): void }).incRef(out.dataId);

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { asKernelOutput } from './wasmKernels';
 
 /**
  * tfjs-backend-wasm 4.22's MaxPoolGrad is wrong when a window holds negative values (seen as a
@@ -73,15 +74,11 @@ export function registerWasmMaxPoolGrad(): void {
     kernelName: 'MaxPoolGrad',
     backendName: 'wasm',
     kernelFunc: ({ inputs, backend, attrs }) => {
-      const be = backend as unknown as { readSync(id: object): Float32Array; incRef(id: object): void };
+      const be = backend as unknown as { readSync(id: object): Float32Array };
       const x = inputs.input!;
       const dy = inputs.dy!;
       const dx = maxPoolGradJs(be.readSync(x.dataId), x.shape, be.readSync(dy.dataId), dy.shape, attrs as unknown as PoolAttrs);
-      const out = tf.tensor(dx, x.shape, 'float32');
-      be.incRef(out.dataId);
-      const info = { dataId: out.dataId, shape: out.shape, dtype: out.dtype };
-      out.dispose();
-      return info;
+      return asKernelOutput(backend, () => tf.tensor(dx, x.shape, 'float32'));
     },
   });
 }

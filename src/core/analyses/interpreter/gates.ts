@@ -47,7 +47,8 @@ export type Gate =
 export function needsGate(n: Node): boolean {
   const op = n.op.op;
   if (ELEMENTWISE.has(op) || op === 'maxPool' || op === 'globalMaxPool' || op === 'layerNorm' || op === 'instanceNorm' || op === 'softmax') return true;
-  if (PRODUCTS.has(op)) return op === 'mul' ? n.inputs.length >= 2 : n.inputs.length >= 2;
+  // a product of a signal and a constant is affine; of two signals, not
+  if (PRODUCTS.has(op)) return n.inputs.length >= 2;
   return false;
 }
 
@@ -71,8 +72,7 @@ function poolPads(p: Padding, h: number, w: number, k: Pair, s: Pair): [Pair, Pa
  * The window of a pool at offset (i, j): x[:, i + s·r, j + s·c, :] for r < oh, c < ow. Written
  * with slice + reshape because tfjs has no gradient for stridedSlice, and rows need one.
  */
-export function poolWindow(xp: tf.Tensor4D, i: number, j: number, k: Pair, s: Pair, oh: number, ow: number): tf.Tensor4D {
-  void k;
+export function poolWindow(xp: tf.Tensor4D, i: number, j: number, s: Pair, oh: number, ow: number): tf.Tensor4D {
   const [b, h, w, c] = xp.shape;
   const needH = i + oh * s[0];
   const needW = j + ow * s[1];
@@ -140,7 +140,7 @@ export function makeGate(graph: Graph, n: Node, z0: tf.Tensor[], param: (slot: '
       }
       // Switch masks, one per window offset; ties share the vote so the gate stays exact.
       const raw: tf.Tensor[] = [];
-      for (let i = 0; i < op.poolSize[0]; i++) for (let j = 0; j < op.poolSize[1]; j++) raw.push(tf.cast(tf.equal(poolWindow(zp, i, j, op.poolSize, op.strides, oh, ow), out), 'float32'));
+      for (let i = 0; i < op.poolSize[0]; i++) for (let j = 0; j < op.poolSize[1]; j++) raw.push(tf.cast(tf.equal(poolWindow(zp, i, j, op.strides, oh, ow), out), 'float32'));
       const count = tf.addN(raw);
       return { kind: 'maxPool', masks: raw.map((m) => tf.keep(tf.div(m, count))), pads } as Gate;
     }
@@ -180,7 +180,7 @@ export function applyGate(n: Node, gate: Gate, z1: tf.Tensor[], param: (slot: Pa
       const [, oh, ow] = gate.masks[0].shape;
       let k = 0;
       const parts: tf.Tensor[] = [];
-      for (let i = 0; i < op.poolSize[0]; i++) for (let j = 0; j < op.poolSize[1]; j++) parts.push(tf.mul(poolWindow(x, i, j, op.poolSize, op.strides, oh!, ow!), gate.masks[k++]));
+      for (let i = 0; i < op.poolSize[0]; i++) for (let j = 0; j < op.poolSize[1]; j++) parts.push(tf.mul(poolWindow(x, i, j, op.strides, oh!, ow!), gate.masks[k++]));
       return tf.addN(parts);
     }
     case 'maxPoolTiled': {
