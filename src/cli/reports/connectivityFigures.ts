@@ -1,27 +1,20 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { LlfcResult, LmcResult } from '../../protocol/connectivity';
 import { barChartPng, heatmapPng, lineChartPng } from '../figures/figures';
+import { writePng } from './writePng';
 
-function write(dir: string, name: string, png: Buffer, out: string[]): void {
-  fs.mkdirSync(dir, { recursive: true });
-  const f = path.join(dir, name);
-  fs.writeFileSync(f, png);
-  out.push(f);
-}
 
 /** Loss and accuracy curves (every variant overlaid, barriers annotated) and layer-wise bars. */
 export function lmcFigures(r: LmcResult, dir: string): string[] {
   const out: string[] = [];
   const notes = r.curves.map((c) => `${c.label}: barrier ${c.barrier.loss.toFixed(3)}`);
-  write(dir, 'lmc-loss.png', lineChartPng({
+  writePng(dir, 'lmc-loss.png', lineChartPng({
     title: `Test loss along θ(α) = (1−α)θA + αθB (${r.samples} samples)`,
     xLabel: 'α',
     yLabel: 'cross-entropy',
     series: r.curves.map((c) => ({ name: c.label, x: c.alpha, y: c.loss })),
     annotations: notes,
   }), out);
-  write(dir, 'lmc-accuracy.png', lineChartPng({
+  writePng(dir, 'lmc-accuracy.png', lineChartPng({
     title: 'Accuracy along the path',
     xLabel: 'α',
     yLabel: 'accuracy',
@@ -29,7 +22,7 @@ export function lmcFigures(r: LmcResult, dir: string): string[] {
     annotations: r.curves.map((c) => `${c.label}: drop ${(100 * c.barrier.accuracy).toFixed(1)} pts`),
   }), out);
   if (r.layerwise.length) {
-    write(dir, 'lmc-layerwise.png', barChartPng({
+    writePng(dir, 'lmc-layerwise.png', barChartPng({
       title: 'Layer-wise barriers: one layer interpolated at α = ½',
       categories: r.layerwise.map((l) => l.layer),
       series: [
@@ -57,7 +50,7 @@ export function llfcFigures(r: LlfcResult, dir: string): string[] {
     scale[li * r.alphas.length + ai] = row.scale;
   }
   const alphaLabels = r.alphas.map((a) => a.toFixed(2));
-  write(dir, 'llfc-distance.png', heatmapPng({
+  writePng(dir, 'llfc-distance.png', heatmapPng({
     title: `LLFC: 1 − cos(f(θα), (1−α)fA + αfB)${r.align !== 'none' ? ` (B aligned by ${r.align})` : ''}`,
     values,
     rows: names.length,
@@ -69,7 +62,7 @@ export function llfcFigures(r: LlfcResult, dir: string): string[] {
     colormap: 'viridis',
     colorbarLabel: 'cosine distance',
   }), out);
-  write(dir, 'llfc-scale.png', heatmapPng({
+  writePng(dir, 'llfc-scale.png', heatmapPng({
     title: 'LLFC scale c = ⟨fα, f_int⟩ / ‖f_int‖²',
     values: scale,
     rows: names.length,

@@ -1,19 +1,12 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { EfcnResult } from '../../protocol/efcn';
 import { barChartPng, lineChartPng } from '../figures/figures';
+import { writePng } from './writePng';
 
-function write(dir: string, name: string, png: Buffer, out: string[]): void {
-  fs.mkdirSync(dir, { recursive: true });
-  const f = path.join(dir, name);
-  fs.writeFileSync(f, png);
-  out.push(f);
-}
 
 /** Per-layer sparsity bars; with relax training, deviation curves and loss curves. */
 export function efcnFigures(r: EfcnResult, dir: string): string[] {
   const out: string[] = [];
-  write(dir, 'efcn-sparsity.png', barChartPng({
+  writePng(dir, 'efcn-sparsity.png', barChartPng({
     title: `eFCN sparsity per layer (residual ${r.residual.maxAbs.toExponential(1)})`,
     categories: r.layers.map((l) => l.layer),
     series: [{ name: 'sparsity (1 − nnz / dense)', values: r.layers.map((l) => l.sparsity) }],
@@ -23,7 +16,7 @@ export function efcnFigures(r: EfcnResult, dir: string): string[] {
   const pts = r.relax?.points;
   if (pts?.length) {
     const steps = pts.map((p) => p.step);
-    write(dir, 'efcn-deviation.png', lineChartPng({
+    writePng(dir, 'efcn-deviation.png', lineChartPng({
       title: 'Relax training: weight leaving the CNN subspace',
       xLabel: 'step',
       yLabel: 'relative norm',
@@ -35,7 +28,7 @@ export function efcnFigures(r: EfcnResult, dir: string): string[] {
     const series = [{ name: 'train loss', x: steps, y: pts.map((p) => p.trainLoss ?? NaN) }];
     const tested = pts.filter((p) => p.testLoss !== undefined);
     if (tested.length) series.push({ name: 'test loss', x: tested.map((p) => p.step), y: tested.map((p) => p.testLoss!) });
-    write(dir, 'efcn-loss.png', lineChartPng({ title: `Relax training loss (lr ${r.relax!.lr})`, xLabel: 'step', yLabel: 'cross-entropy', series }), out);
+    writePng(dir, 'efcn-loss.png', lineChartPng({ title: `Relax training loss (lr ${r.relax!.lr})`, xLabel: 'step', yLabel: 'cross-entropy', series }), out);
   }
   return out;
 }

@@ -1,18 +1,12 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { InterpretResult } from '../../protocol/interpret';
 import { barChartPng, imageGridPng } from '../figures/figures';
+import { writePng } from './writePng';
 import { asImage, channelSum } from '../../protocol/imageLayout';
 
 /** Writes the interpreter's figures (PNG) into `dir`; returns the files written. */
 export function interpretFigures(r: InterpretResult, dir: string): string[] {
-  fs.mkdirSync(dir, { recursive: true });
   const written: string[] = [];
-  const put = (name: string, png: Buffer) => {
-    const f = path.join(dir, name);
-    fs.writeFileSync(f, png);
-    written.push(f);
-  };
+  const put = (name: string, png: Buffer) => writePng(dir, name, png, written);
   const cls = (k: number) => r.classNames?.[k] ?? `class ${k}`;
   const img = (v: ArrayLike<number>) => asImage(v, r.inputShape, r.inputLayout);
   const x = img(r.x0);

@@ -1,15 +1,8 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { NadMapResult, NadResult } from '../../protocol/nad';
 import { asImage, channelSum } from '../../protocol/imageLayout';
 import { heatmapPng, imageGridPng, lineChartPng } from '../figures/figures';
+import { writePng } from './writePng';
 
-function write(dir: string, name: string, png: Buffer, out: string[]): void {
-  fs.mkdirSync(dir, { recursive: true });
-  const f = path.join(dir, name);
-  fs.writeFileSync(f, png);
-  out.push(f);
-}
 
 /** The top NADs as images (diverging, per-image scale), their Fourier magnitudes (viridis), the eigenvalue spectrum. */
 export function nadFigures(r: NadResult, dir: string): string[] {
@@ -17,7 +10,7 @@ export function nadFigures(r: NadResult, dir: string): string[] {
   const { h, w } = r.image;
   const pixelSize = Math.max(2, Math.floor(84 / Math.max(h, w)));
   const columns = Math.min(r.nads.length, 8);
-  write(dir, 'nads.png', imageGridPng({
+  writePng(dir, 'nads.png', imageGridPng({
     title: `Neural anisotropy directions (${r.networks} networks, ${r.scheme} init)`,
     images: r.nads.map((v, i) => ({ title: `NAD ${i}`, ...channelSum(asImage(v, r.inputShape, r.inputLayout)) })),
     colormap: 'diverging',
@@ -25,7 +18,7 @@ export function nadFigures(r: NadResult, dir: string): string[] {
     columns,
     pixelSize,
   }), out);
-  write(dir, 'nad-spectra.png', imageGridPng({
+  writePng(dir, 'nad-spectra.png', imageGridPng({
     title: 'Fourier magnitude of each NAD (zero frequency at the centre)',
     images: r.spectra.map((s, i) => ({ title: `NAD ${i}`, values: s, height: h, width: w })),
     colormap: 'viridis',
@@ -33,7 +26,7 @@ export function nadFigures(r: NadResult, dir: string): string[] {
     columns,
     pixelSize,
   }), out);
-  write(dir, 'nad-eigenvalues.png', lineChartPng({
+  writePng(dir, 'nad-eigenvalues.png', lineChartPng({
     title: 'Eigenvalue spectrum of the gradient covariance',
     xLabel: 'index',
     yLabel: 'eigenvalue',
@@ -46,7 +39,7 @@ export function nadFigures(r: NadResult, dir: string): string[] {
 /** Heat map of the directional test accuracy over the (fu, fv) grid. */
 export function nadMapFigures(r: NadMapResult, dir: string): string[] {
   const out: string[] = [];
-  write(dir, 'nad-map.png', heatmapPng({
+  writePng(dir, 'nad-map.png', heatmapPng({
     title: `Directional test accuracy over a ${r.grid}×${r.grid} Fourier grid`,
     values: r.accuracy,
     rows: r.grid,
