@@ -1,14 +1,5 @@
-/** mulberry32: a tiny seeded PRNG, so batch order is the same on every machine and run. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (src/core/random.ts): batch order is the same on every machine and run. */
+export { mulberry32 } from '../../src/core/random';
 
 /** A Fisher–Yates permutation of 0..n-1 drawn from `rand`. */
 export function permutation(n: number, rand: () => number): Int32Array {

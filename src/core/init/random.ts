@@ -1,4 +1,4 @@
-import { mulberry32 } from '../data/subset';
+import { mulberry32 } from '../random';
 
 /** Mixes a seed with further integers into one 32-bit seed, so derived streams (network k, direction d) do not overlap. */
 export function deriveSeed(seed: number, ...parts: readonly number[]): number {

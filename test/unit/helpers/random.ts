@@ -1,14 +1,5 @@
-/** Small seeded PRNG so tests are repeatable. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The project's seeded PRNG, so tests are repeatable. */
+export { mulberry32 } from '../../../src/core/random';
 
 /** n standard-normal samples (Box-Muller). */
 export function randn(rnd: () => number, n: number): number[] {

@@ -1,4 +1,5 @@
 import { Graph, Node, Param, sizeOf } from '../../graph/ir';
+import { mulberry32 } from '../../random';
 
 /**
  * Permutation specs: which parameter axes move together when the hidden units of a network are
@@ -592,14 +593,5 @@ export function randomPermutations(spec: PermutationSpec, seed: number): Map<str
   return out;
 }
 
-/** mulberry32: a small, fast, seedable generator; enough for shuffles and sweep orders. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded generator (mulberry32) for shuffles and sweep orders. */
+export const seededRandom: (seed: number) => () => number = mulberry32;

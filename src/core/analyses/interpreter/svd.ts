@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { mat, Mat, orthonormalizeColumns, symmetricEigen, transposeTimes } from '../../linalg/dense';
 import { checkpoint, WorkContext } from '../../progress';
+import { mulberry32 } from '../../random';
 
 /** Top singular triplets of A: A·v_i = σ_i·u_i. */
 export interface SingularResult {
@@ -45,14 +46,7 @@ async function apply(op: (t: tf.Tensor2D) => tf.Tensor2D, vecs: Mat): Promise<Ma
 
 /** Seeded normal samples for the start block, so results repeat. */
 function startBlock(n: number, p: number, seed: number): Mat {
-  let a = seed >>> 0;
-  const rnd = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rnd = mulberry32(seed);
   const m = mat(n, p);
   for (let i = 0; i < m.data.length; i++) m.data[i] = Math.sqrt(-2 * Math.log(Math.max(rnd(), 1e-12))) * Math.cos(2 * Math.PI * rnd());
   return m;
