@@ -2,10 +2,11 @@
 // Fashion-MNIST), driven like a user: the dataset picked with "Select Dataset…", then the linear
 // interpreter, linear mode connectivity and LLFC started from the command palette (quick picks
 // and input box answered), their figures drawn, a click on the input figure answered with a new
-// figure, the overview's analysis buttons, and the interpreter panel restored from the cache after
-// a window reload. It also takes the README's pictures (E2E_DOCS_IMAGES=1 copies them to
-// docs/images/).
+// figure, a click on an output pixel of an image-to-image model answered with its rows of A, the
+// overview's analysis buttons, and the interpreter panel restored from the cache after a window
+// reload. It also takes the README's pictures (E2E_DOCS_IMAGES=1 copies them to docs/images/).
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -122,6 +123,9 @@ describe('Linear Lens analyses: interpreter, mode connectivity, LLFC (UI)', func
     cpSync(join(ROOT, 'examples'), folder, { recursive: true });
     copyFileSync(join(ROOT, 'test', 'e2e', 'fixtures', 'codelens', 'mnist_train.py'), join(folder, 'mnist_train.py'));
     copyFileSync(join(ROOT, 'examples', 'models', 'cnn-seed1-onnx', 'model.onnx'), join(folder, 'mnist_cnn.onnx'));
+    // An image-to-image model (28×28×1 → 28×28×2, two 3×3 convs) for the output-pixel click.
+    const made = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'test/e2e/fixtures/image-to-image/write.ts'), join(folder, 'models', 'denoiser')], { cwd: ROOT, encoding: 'utf8' });
+    assert.equal(made.status, 0, made.stderr);
     wb = await openWorkbench({ folder, viewport: { width: 1400, height: 860 } });
   });
 
@@ -209,6 +213,34 @@ describe('Linear Lens analyses: interpreter, mode connectivity, LLFC (UI)', func
     assert.ok(Date.now() - started < 30_000);
     await assertDrawn(panel, 'votes');
     await wb.screenshot('analyses-interpreter-restored');
+  });
+
+  it('an image-to-image model: the output is an image, and a click on an output pixel shows its rows of A', async function () {
+    await wb.runCommand('View: Close All Editors');
+    await openModel(wb, 'models/denoiser');
+    await wb.runCommand('Linear Lens: Linear Interpreter…');
+    await pickModelIfAsked(wb, 'denoiser/model.json', 'which input');
+    await answerSample(wb);
+    await tab(wb, INTERPRETER_TITLE).waitFor({ timeout: 60_000 });
+    const panel = await pageFrame(wb, 'panel', { heading: INTERPRETER_HEADING });
+    await panel.locator('figure[data-table-id="summary"]').waitFor({ timeout: 180_000 });
+    const ids = await panel.locator('figure.ll-figure[data-figure-id]').evaluateAll((fs) => fs.map((f) => f.dataset.figureId));
+    assert.ok(ids.includes('output') && !ids.includes('split') && !ids.includes('votes'), `an output image, no logit bars or vote maps: ${ids}`);
+    await assertDrawn(panel, 'output');
+
+    const canvas = panel.locator('figure[data-figure-id="output"] canvas').first();
+    await canvas.scrollIntoViewIfNeeded();
+    // The F(x₀) tile is laid out as the x₀ tile above: 28 px × 6 CSS px at (PAD, PAD + title).
+    const box = await canvas.boundingBox();
+    await wb.page.mouse.click(box.x + 8 + 9.5 * 6, box.y + 8 + 18 + 20.5 * 6);
+    const caption = panel.locator('figure[data-figure-id="row"] figcaption');
+    await caption.waitFor({ timeout: 60_000 });
+    const m = (await caption.innerText()).match(/^Row of A for output pixel \((\d+), (\d+)\)/);
+    assert.ok(m, await caption.innerText());
+    // The click lands on the pixel it aimed at, give or take one for rounding of the layout.
+    assert.ok(Math.abs(Number(m[1]) - 20) <= 1 && Math.abs(Number(m[2]) - 9) <= 1, `clicked (20, 9), got (${m[1]}, ${m[2]})`);
+    await assertDrawn(panel, 'row');
+    await wb.screenshot('analyses-interpreter-output-row');
   });
 
   it('linear mode connectivity from the palette: curves grow, barriers naive ≫ weight matching', async function () {
