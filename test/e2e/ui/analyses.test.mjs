@@ -123,9 +123,12 @@ describe('Linear Lens analyses: interpreter, mode connectivity, LLFC (UI)', func
     cpSync(join(ROOT, 'examples'), folder, { recursive: true });
     copyFileSync(join(ROOT, 'test', 'e2e', 'fixtures', 'codelens', 'mnist_train.py'), join(folder, 'mnist_train.py'));
     copyFileSync(join(ROOT, 'examples', 'models', 'cnn-seed1-onnx', 'model.onnx'), join(folder, 'mnist_cnn.onnx'));
-    // An image-to-image model (28×28×1 → 28×28×2, two 3×3 convs) for the output-pixel click.
-    const made = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'test/e2e/fixtures/image-to-image/write.ts'), join(folder, 'models', 'denoiser')], { cwd: ROOT, encoding: 'utf8' });
-    assert.equal(made.status, 0, made.stderr);
+    // An image-to-image model (28×28×1 → 28×28×2, two 3×3 convs) for the output-pixel click, and
+    // a logistic regression whose accuracy map trains in seconds.
+    for (const [kind, dir] of [['image-to-image', 'denoiser'], ['logistic', 'logistic']]) {
+      const made = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'test/e2e/fixtures/models/write.ts'), kind, join(folder, 'models', dir)], { cwd: ROOT, encoding: 'utf8' });
+      assert.equal(made.status, 0, made.stderr);
+    }
     wb = await openWorkbench({ folder, viewport: { width: 1400, height: 860 } });
   });
 
@@ -321,6 +324,35 @@ describe('Linear Lens analyses: interpreter, mode connectivity, LLFC (UI)', func
     const energy = await tableRows(panel, 'energy');
     assert.equal(energy.length, 16, 'the top 16 NADs');
     await wb.screenshot('analyses-nad');
+  });
+
+  it('directional accuracy map from the palette: the heat map fills in direction by direction; flat for logistic regression', async function () {
+    await wb.runCommand('View: Close All Editors');
+    await openModel(wb, 'models/logistic');
+    await wb.runCommand('Linear Lens: Directional Accuracy Map…');
+    await pickModelIfAsked(wb, 'logistic/model.json', 'Directional accuracy map');
+    await pick(wb, 'Quick');
+    const panel = await pageFrame(wb, 'panel', { timeout: 60_000 });
+    // While it trains, the heading counts the directions done so far.
+    const seen = [];
+    await waitFor(async () => {
+      if (await panel.locator('figure[data-table-id="directions"]').count()) return true;
+      const m = (await panel.locator('h1').first().innerText().catch(() => '')).match(/^(\d+) of (\d+) directions$/);
+      if (m && Number(m[1]) !== seen.at(-1)) seen.push(Number(m[1]));
+      return false;
+    }, { timeout: 400_000, interval: 500, what: 'the accuracy map' });
+    assert.ok(seen.every((n, i) => i === 0 || n > seen[i - 1]), `directions done only grow: ${seen}`);
+    if (seen.length < 2) console.log(`accuracy map finished before its growth could be sampled twice (${seen.join(',') || 'no samples'})`);
+    await assertDrawn(panel, 'map');
+    assert.match(await panel.locator('h1').first().innerText(), /^model\.json: 16 directions \(\d+ from the cache\)$/);
+    const rows = await tableRows(panel, 'directions');
+    assert.equal(rows.length, 16, 'a 4×4 grid of Fourier directions');
+    const acc = rows.map((r) => Number(r[2]));
+    assert.ok(acc.every((a) => a >= 0.45 && a <= 1), `accuracies: ${acc}`);
+    // Logistic regression has no preferred direction (dense layer, isotropic init): a flat map,
+    // up to the sampling noise of a 2,000-sample test set.
+    assert.ok(Math.max(...acc) - Math.min(...acc) < 0.1, `a flat map: ${acc}`);
+    await wb.screenshot('analyses-accuracy-map');
   });
 
   it('pictures for the README: the overview, a code lens, the side view', async function () {
