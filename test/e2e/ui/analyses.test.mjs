@@ -11,39 +11,12 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, openWorkbench, waitFor } from '../harness.mjs';
+import { pageFrame, tab, canvasColours } from './webviews.mjs';
 
 const DATASET = 't10k-images-idx3-ubyte.gz';
 const INTERPRETER_TITLE = `Linear interpreter: model.json at ${DATASET} #0`;
 const INTERPRETER_HEADING = `model.json at ${DATASET} #0`;
 const DOCS = process.env.E2E_DOCS_IMAGES ? join(ROOT, 'docs', 'images') : null;
-
-/** The visible webview whose page is `page` (body[data-page]), and whose heading is `heading` when given. */
-async function pageFrame(wb, page, { timeout = 60_000, heading } = {}) {
-  return waitFor(async () => {
-    const n = await wb.page.locator('iframe.webview.ready').filter({ visible: true }).count();
-    for (let i = 0; i < n; i++) {
-      const f = wb.webviewFrame({ nth: i });
-      if (!(await f.locator(`body[data-page="${page}"]`).count().catch(() => 0))) continue;
-      if (heading === undefined || (await f.locator('h1').first().innerText({ timeout: 1000 }).catch(() => '')) === heading) return f;
-    }
-    return null;
-  }, { timeout, what: `the ${page} webview${heading ? ` "${heading}"` : ''}` });
-}
-
-/** The editor tab whose label is exactly `label`. */
-function tab(wb, label) {
-  return wb.page.locator('.tab').filter({ has: wb.page.locator('.label-name', { hasText: new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }) });
-}
-
-/** For each canvas of a figure: its size and how many distinct colours it holds (1: blank). */
-async function canvasColours(frame, figureId) {
-  return frame.locator(`figure[data-figure-id="${figureId}"] canvas`).evaluateAll((canvases) => canvases.map((c) => {
-    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-    const colours = new Set();
-    for (let i = 0; i < d.length; i += 16) colours.add((d[i] << 24) | (d[i + 1] << 16) | (d[i + 2] << 8) | d[i + 3]);
-    return { w: c.width, h: c.height, colours: colours.size };
-  }));
-}
 
 async function assertDrawn(frame, id) {
   const canvases = await canvasColours(frame, id);

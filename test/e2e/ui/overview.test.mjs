@@ -8,6 +8,7 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, openWorkbench, waitFor } from '../harness.mjs';
+import { hostPid } from './webviews.mjs';
 
 const ONNX = 'models/cnn-seed1-onnx/model.onnx';
 const TFJS = 'models/mlp-seed1/model.json';
@@ -67,13 +68,6 @@ async function assertOverviewMatches(frame, file, summary) {
 /** The explorer row of a file or folder, by its name. */
 function explorerRow(wb, name) {
   return wb.page.locator('.explorer-folders-view .monaco-list-row').filter({ has: wb.page.locator('.label-name', { hasText: new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }) }).first();
-}
-
-/** The compute host's pid, from the last "(pid N)" start line of the output channel. */
-async function hostPid(wb) {
-  const text = await wb.waitForOutput('Linear Lens', /started \(pid \d+\)/i, { timeout: 90_000 });
-  const pids = [...text.matchAll(/started \(pid (\d+)\)/gi)].map((m) => Number(m[1]));
-  return pids.at(-1);
 }
 
 function alive(pid) {

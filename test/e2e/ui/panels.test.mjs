@@ -13,6 +13,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, openWorkbench, waitFor } from '../harness.mjs';
+import { pageFrame, tab, canvasColours } from './webviews.mjs';
 
 const EXTENSION = ROOT;
 const FIXTURE = join(ROOT, 'test', 'e2e', 'fixtures', 'e2e-analysis', 'analysis.js');
@@ -40,39 +41,10 @@ exports.deactivate = () => linearLens.deactivate?.();
   return dir;
 }
 
-/** The visible webview whose page is `page` (body[data-page]), and whose heading is `heading` when given. */
-async function pageFrame(wb, page, { timeout = 60_000, heading } = {}) {
-  return waitFor(async () => {
-    const n = await wb.page.locator('iframe.webview.ready').filter({ visible: true }).count();
-    for (let i = 0; i < n; i++) {
-      const f = wb.webviewFrame({ nth: i });
-      if (!(await f.locator(`body[data-page="${page}"]`).count().catch(() => 0))) continue;
-      if (heading === undefined || (await f.locator('h1').first().innerText({ timeout: 1000 }).catch(() => '')) === heading) return f;
-    }
-    return null;
-  }, { timeout, what: `the ${page} webview${heading ? ` "${heading}"` : ''}` });
-}
-
-/** The editor tab whose label is exactly `label`. */
-function tab(wb, label) {
-  return wb.page.locator('.tab').filter({ has: wb.page.locator('.label-name', { hasText: new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }) });
-}
-
 /** How many computations the fixture analysis ran in this workspace. */
 function computes(folder) {
   const f = join(folder, '.e2e', 'computes.log');
   return existsSync(f) ? readFileSync(f, 'utf8').trim().split('\n').filter(Boolean).length : 0;
-}
-
-/** For each canvas of a figure: its size and how many distinct colours it holds (1: blank). */
-async function canvasColours(frame, figureId) {
-  return frame.locator(`figure[data-figure-id="${figureId}"] canvas`).evaluateAll((canvases) => canvases.map((c) => {
-    const ctx = c.getContext('2d');
-    const d = ctx.getImageData(0, 0, c.width, c.height).data;
-    const colours = new Set();
-    for (let i = 0; i < d.length; i += 16) colours.add((d[i] << 24) | (d[i + 1] << 16) | (d[i + 2] << 8) | d[i + 3]);
-    return { w: c.width, h: c.height, colours: colours.size };
-  }));
 }
 
 async function canvasHash(frame, figureId) {

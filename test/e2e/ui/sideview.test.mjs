@@ -6,6 +6,7 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from '
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { ROOT, openWorkbench, waitFor } from '../harness.mjs';
+import { pageFrame, hostPid } from './webviews.mjs';
 
 /** The model files of a folder as the side view should list them: workspace-relative, sorted. */
 function modelFiles(dir) {
@@ -19,23 +20,6 @@ function modelFiles(dir) {
   };
   walk(dir);
   return out.sort((a, b) => a.localeCompare(b));
-}
-
-/** The visible webview whose page is `page` (body[data-page]); the side view and an editor may both show. */
-async function pageFrame(wb, page, timeout = 60_000) {
-  return waitFor(async () => {
-    const n = await wb.page.locator('iframe.webview.ready').filter({ visible: true }).count();
-    for (let i = 0; i < n; i++) {
-      const f = wb.webviewFrame({ nth: i });
-      if (await f.locator(`body[data-page="${page}"]`).count().catch(() => 0)) return f;
-    }
-    return null;
-  }, { timeout, what: `the ${page} webview` });
-}
-
-async function hostPid(wb) {
-  const text = await wb.waitForOutput('Linear Lens', /started \(pid \d+\)/i, { timeout: 90_000 });
-  return [...text.matchAll(/started \(pid (\d+)\)/gi)].map((m) => Number(m[1])).at(-1);
 }
 
 describe('Linear Lens side view (UI)', function () {
