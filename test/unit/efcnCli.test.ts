@@ -44,3 +44,27 @@ test('efcn: user errors are one line and exit 2', () => {
   assert.match(userErrorLine(runCli(['efcn', model('cnn-seed1'), '--relax-steps', '3'])), /--data/);
   assert.match(userErrorLine(runCli(['efcn', model('cnn-seed1'), '--lr', '-1'])), /--lr/);
 });
+
+test('efcn --out FOLDER/model.json; the eFCN of an NCHW ONNX model reads the same samples and gives the same logits', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'll-efcn-nchw-'));
+  try {
+    const onnx = path.join(ROOT, 'examples/models/cnn-seed1-onnx/model.onnx');
+    const file = path.join(dir, 'e', 'model.json');
+    const r = runCli(['efcn', onnx, '--out', file]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(fs.statSync(file).isFile(), 'model.json is a file, not a folder');
+    const images = path.join(ROOT, 'examples/data/fashion-mnist/t10k-images-idx3-ubyte.gz');
+    const outputs = [onnx, file].map((m, i) => {
+      const json = path.join(dir, `i${i}.json`);
+      const run = runCli(['interpret', m, '--data', images, '--index', '5', '--rows', 'none', '--svd', '0', '--json', json]);
+      assert.equal(run.status, 0, run.stderr);
+      return (JSON.parse(fs.readFileSync(json, 'utf8')) as { output: number[] }).output;
+    });
+    assert.equal(outputs[1].length, 10);
+    const scale = Math.max(...outputs[0].map(Math.abs));
+    for (let k = 0; k < 10; k++) assert.ok(Math.abs(outputs[1][k] - outputs[0][k]) <= 1e-4 * scale, `logit ${k}: ${outputs[1][k]} vs ${outputs[0][k]}`);
+    assert.match(userErrorLine(runCli(['efcn', onnx, '--out', path.join(dir, 'efcn.json')])), /FOLDER\/model\.json/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -52,7 +52,7 @@ export const efcnCommand: Command = {
     'layer the weight off the conv pattern and off weight sharing.',
   positionals: [{ name: 'MODEL', description: 'a CNN model file' }],
   options: [
-    { name: 'out', value: { name: 'DIR' }, description: 'write the eFCN as a TF.js layers model (DIR/model.json + weights.bin)' },
+    { name: 'out', value: { name: 'DIR' }, description: 'write the eFCN as a TF.js layers model (DIR/model.json + weights.bin); DIR/model.json names the same' },
     { name: 'relax-steps', value: { name: 'N' }, description: 'relax training steps (needs --data)' },
     { name: 'data', value: { name: 'FILE' }, description: 'training data for the relax training' },
     { name: 'labels', value: { name: 'FILE' }, description: 'label file for --data' },
@@ -74,10 +74,10 @@ export const efcnCommand: Command = {
     const labels = args.value('labels');
     const testData = args.value('test-data');
     if (steps && !data) throw new UserError('--relax-steps needs --data FILE: the training data of the relax training.');
-    const out = args.value('out');
+    const out = outFolder(args.value('out'));
     const params: EfcnParams = {
       file: path.resolve(args.positional('MODEL')!),
-      ...(out ? { outDir: path.resolve(out) } : {}),
+      ...(out ? { outDir: out } : {}),
       ...(steps && data
         ? {
             relax: {
@@ -105,3 +105,17 @@ export const efcnCommand: Command = {
     if (png) env.out(`Figures written: ${efcnFigures(r, png).map((f) => path.relative(process.cwd(), f)).join(', ')}\n`);
   },
 };
+
+/**
+ * The folder `--out` names: a folder, or the model.json inside it (the file a TF.js layers model
+ * is opened by, so `--out cnn-efcn/model.json` must not become cnn-efcn/model.json/model.json).
+ */
+export function outFolder(out: string | undefined): string | undefined {
+  if (out === undefined) return undefined;
+  const abs = path.resolve(out);
+  if (!/\.json$/i.test(abs)) return abs;
+  if (path.basename(abs) !== 'model.json') {
+    throw new UserError(`--out ${out}: a TF.js layers model is written as FOLDER/model.json (+ weights.bin); give a folder or a path ending in model.json.`);
+  }
+  return path.dirname(abs);
+}

@@ -8,8 +8,10 @@ import { Graph, Node, OpSpec, Padding, Param, ParamSlot } from '../../graph/ir';
  * tfjs-layers saves it) and one weights.bin. Every IR op that has a Keras layer maps to it (dense,
  * conv2d, depthwise, batch/layer norm, activations, pools, flatten, reshape, permute, zero
  * padding, merges, constants as Rescaling); the file loads with our loadModel (and, for the ops
- * tfjs-layers implements, in TF.js itself) and computes what the graph computes. The input keeps
- * the model's own sample layout; an NCHW model's leading transpose becomes a Permute layer.
+ * tfjs-layers implements, in TF.js itself) and computes what the graph computes. The file is
+ * channels-last, as every TF.js layers model: an NCHW model's edge transposes (channels-first
+ * input to the internal NHWC, NHWC back to a channels-first output) are dropped, so the written
+ * model reads the same NHWC samples any TF.js model does and the loader labels it correctly.
  */
 
 type Json = Record<string, unknown>;
@@ -57,6 +59,38 @@ class Names {
   }
 }
 
+/**
+ * The edge transposes of an NCHW model that a channels-last file does without: an input consumed
+ * only by channels-first → channels-last transposes (the input is then written channels-last),
+ * and an output that is a channels-last → channels-first transpose of nothing else's use.
+ */
+function channelsFirstEdges(graph: Graph): { dropped: Set<string>; inputShape: Map<string, readonly number[]> } {
+  const dropped = new Set<string>();
+  const inputShape = new Map<string, readonly number[]>();
+  const consumers = new Map<string, Node[]>();
+  for (const n of graph.nodes) for (const i of n.inputs) consumers.set(i, [...(consumers.get(i) ?? []), n]);
+  const isPerm = (n: Node, perm: readonly number[]) => n.op.op === 'transpose' && n.op.perm.length === perm.length && n.op.perm.every((a, i) => a === perm[i]);
+  const toLast = (rank: number) => [...Array.from({ length: rank - 1 }, (_, i) => i + 1), 0];
+  const toFirst = (rank: number) => [rank - 1, ...Array.from({ length: rank - 1 }, (_, i) => i)];
+  const outputNodes = new Set(graph.outputs.map((p) => p.node));
+  for (const port of graph.inputs) {
+    const uses = consumers.get(port.node) ?? [];
+    const rank = port.shape.length - 1;
+    if (port.layout !== 'nchw' || rank < 2 || uses.length === 0 || !uses.every((u) => isPerm(u, toLast(rank)))) continue;
+    if (uses.some((u) => outputNodes.has(u.id))) continue;
+    for (const u of uses) dropped.add(u.id);
+    inputShape.set(port.node, uses[0].shape);
+  }
+  for (const port of graph.outputs) {
+    const n = graph.nodes.find((x) => x.id === port.node);
+    const rank = port.shape.length - 1;
+    if (port.layout !== 'nchw' || !n || rank < 2 || !isPerm(n, toFirst(rank)) || (consumers.get(n.id)?.length ?? 0) > 0) continue;
+    if (graph.outputs.filter((p) => p.node === n.id).length > 1) continue;
+    dropped.add(n.id);
+  }
+  return { dropped, inputShape };
+}
+
 /** Converts the graph to a model.json object and its weight bytes. */
 export function toTfjsLayers(graph: Graph, opts: TfjsLayersOptions = {}): TfjsLayersModel {
   const names = new Names();
@@ -80,14 +114,19 @@ export function toTfjsLayers(graph: Graph, opts: TfjsLayersOptions = {}): TfjsLa
     inputs[0] = add('ZeroPadding2D', `${n.id}_pad`, { padding: [[p.top, p.bottom], [p.left, p.right]], data_format: 'channels_last' }, inputs);
     return 'valid';
   };
+  const edges = channelsFirstEdges(graph);
   for (const n of graph.nodes) {
     const ins = n.inputs.map((i) => out.get(i)!);
     const op = n.op;
     const inShape = n.inputs.length ? byId.get(n.inputs[0])!.shape : [];
     let name: string;
+    if (edges.dropped.has(n.id)) {
+      out.set(n.id, ins[0]);
+      continue;
+    }
     switch (op.op) {
       case 'input':
-        name = add('InputLayer', n.id, { batch_input_shape: [null, ...n.shape], sparse: false }, []);
+        name = add('InputLayer', n.id, { batch_input_shape: [null, ...(edges.inputShape.get(n.id) ?? n.shape)], sparse: false }, []);
         break;
       case 'identity':
         name = ins[0];
