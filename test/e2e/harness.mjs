@@ -190,10 +190,14 @@ export class CodeServer {
     writeFileSync(join(stateDir, 'data', 'User', 'settings.json'),
       JSON.stringify({ ...USER_SETTINGS, ...trust, ...userSettings }, null, 2));
     const home = join(stateDir, 'home');
+    // A temp folder of its own too: caches the host keeps under os.tmpdir() (the accuracy map's
+    // per-direction results) must not carry over from other runs or from CLI tests.
+    const tmp = join(stateDir, 'tmp');
+    mkdirSync(tmp, { recursive: true });
     const env = {
       ...process.env,
       HOME: home, XDG_CONFIG_HOME: join(home, '.config'), XDG_DATA_HOME: join(home, '.local', 'share'),
-      XDG_CACHE_HOME: join(home, '.cache'),
+      XDG_CACHE_HOME: join(home, '.cache'), TMPDIR: tmp,
       ...extraEnv,
     };
     // code-server reads $PORT over --bind-addr and $PASSWORD over --auth none; a runner's

@@ -96,3 +96,15 @@ test('directional accuracy map on a 2×2 grid: runs, caches, resumes after a can
   assert.equal(other[0].cached, false);
   assert.equal(tf.memory().numTensors, before, 'the sweep leaked tensors');
 });
+
+test('a direction equal up to sign to an earlier one of the sweep reuses its result and does not count as cached', async () => {
+  const g = tinyCnn();
+  const directions = [{ kind: 'fourier', fu: 1, fv: 1 } as const, { kind: 'fourier', fu: -1, fv: -1 } as const];
+  const store = memoryStore<DirectionResult>();
+  const r = await accuracyMap(g, { directions, samples: 120, testSamples: 60, epochs: 1, batchSize: 40, seed: 5, store });
+  assert.deepEqual(r.map((o) => o.cached), [false, false]);
+  assert.equal(r[1].testAccuracy, r[0].testAccuracy);
+  assert.equal(store.map.size, 1, 'trained once');
+  const again = await accuracyMap(g, { directions, samples: 120, testSamples: 60, epochs: 1, batchSize: 40, seed: 5, store });
+  assert.deepEqual(again.map((o) => o.cached), [true, false]);
+});

@@ -317,7 +317,9 @@ describe('Linear Lens analyses: interpreter, mode connectivity, LLFC (UI)', func
     assert.ok(seen.every((n, i) => i === 0 || n > seen[i - 1]), `directions done only grow: ${seen}`);
     if (seen.length < 2) console.log(`accuracy map finished before its growth could be sampled twice (${seen.join(',') || 'no samples'})`);
     await assertDrawn(panel, 'map');
-    assert.match(await panel.locator('h1').first().innerText(), /^model\.json: 16 directions \(\d+ from the cache\)$/);
+    // Trained here, not read back: the session's temp folder (where the host keeps its
+    // per-direction cache) is its own.
+    assert.equal(await panel.locator('h1').first().innerText(), 'model.json: 16 directions (0 from the cache)');
     const rows = await tableRows(panel, 'directions');
     assert.equal(rows.length, 16, 'a 4×4 grid of Fourier directions');
     const acc = rows.map((r) => Number(r[2]));

@@ -179,8 +179,12 @@ export async function accuracyMap(graph: Graph, opts: AccuracyMapOptions, ctx?: 
     throwIfCancelled(ctx);
     const direction = opts.directions[i];
     const key = `${directionKey(direction, geometry)}@${suffix}`;
-    let result = done.get(key) ?? (await opts.store?.get(key));
-    const cached = result !== undefined;
+    // `cached`: read back from the store (a resumed sweep); a direction equal up to sign to one
+    // of this sweep reuses that result without counting as cached.
+    const mirror = done.get(key);
+    const stored = mirror ? undefined : await opts.store?.get(key);
+    const cached = stored !== undefined;
+    let result = mirror ?? stored;
     if (!result) {
       result = await trainOne(graph, geometry, s, direction, key, ctx, { from: i / total, to: (i + 1) / total });
       await opts.store?.set(key, result);
