@@ -11,7 +11,7 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, openWorkbench, waitFor } from '../harness.mjs';
-import { pageFrame, tab, canvasColours } from './webviews.mjs';
+import { canvasColours, pageFrame, revealPanel, tab } from './webviews.mjs';
 
 const DATASET = 't10k-images-idx3-ubyte.gz';
 const INTERPRETER_TITLE = `Linear interpreter: model.json at ${DATASET} #0`;
@@ -180,13 +180,10 @@ describe('Linear Lens analyses: interpreter, mode connectivity, LLFC (UI)', func
     await wb.runCommand('Developer: Reload Window');
     await wb.page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
     await tab(wb, INTERPRETER_TITLE).waitFor({ timeout: 90_000 });
-    await tab(wb, INTERPRETER_TITLE).click();
-    const started = Date.now();
-    const panel = await pageFrame(wb, 'panel', { timeout: 90_000, heading: INTERPRETER_HEADING });
+    const panel = await revealPanel(wb, INTERPRETER_TITLE, INTERPRETER_HEADING);
     await panel.locator('figure[data-table-id="summary"]').waitFor({ timeout: 30_000 });
     const rows = await tableRows(panel, 'summary');
     assert.equal(rows.find((r) => /computed in/.test(r[0]))[1], millis, 'the same result: restored from the cache, not computed again');
-    assert.ok(Date.now() - started < 30_000);
     await assertDrawn(panel, 'votes');
     await wb.screenshot('analyses-interpreter-restored');
   });

@@ -13,7 +13,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, openWorkbench, waitFor } from '../harness.mjs';
-import { pageFrame, tab, canvasColours } from './webviews.mjs';
+import { canvasColours, pageFrame, revealPanel, tab } from './webviews.mjs';
 
 const EXTENSION = ROOT;
 const FIXTURE = join(ROOT, 'test', 'e2e', 'fixtures', 'e2e-analysis', 'analysis.js');
@@ -228,8 +228,7 @@ describe('Linear Lens analysis panels (UI)', function () {
     await wb.runCommand('Developer: Reload Window');
     await wb.page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
     await tab(wb, PANEL_TITLE).waitFor({ timeout: 90_000 });
-    await tab(wb, PANEL_TITLE).click();
-    const panel = await pageFrame(wb, 'panel', { timeout: 90_000, heading: PANEL_TITLE });
+    const panel = await revealPanel(wb, PANEL_TITLE, PANEL_TITLE);
     await panel.locator('figure[data-figure-id="bars"]').waitFor({ timeout: 60_000 });
     for (const id of ['curve', 'map', 'images', 'bars']) {
       assert.ok((await canvasColours(panel, id)).some((c) => c.colours > 3), `${id} drawn after the reload`);

@@ -36,3 +36,20 @@ export async function hostPid(wb) {
   const text = await wb.waitForOutput('Linear Lens', /started \(pid \d+\)/i, { timeout: 90_000 });
   return [...text.matchAll(/started \(pid (\d+)\)/gi)].map((m) => Number(m[1])).at(-1);
 }
+
+/**
+ * Clicks the editor tab `label` until its panel page (with `heading`) shows. After a window reload
+ * the first click can land while the workbench is still restoring its editors and leave another
+ * tab active, so a single click is not enough.
+ */
+export async function revealPanel(wb, label, heading, { timeout = 90_000 } = {}) {
+  const until = Date.now() + timeout;
+  for (;;) {
+    await tab(wb, label).click({ timeout: Math.max(1000, until - Date.now()) });
+    try {
+      return await pageFrame(wb, 'panel', { heading, timeout: Math.min(10_000, Math.max(1000, until - Date.now())) });
+    } catch (e) {
+      if (Date.now() >= until) throw e;
+    }
+  }
+}
