@@ -189,3 +189,54 @@ test('reading an entry bumps its modification time (the LRU clock)', withCache(1
   await cache.get(KEY_A);
   assert.ok(statSync(f).mtimeMs > before + 3000_000);
 }));
+
+test('a writer killed (SIGKILL) while it writes an entry leaves the old entry whole, and its temporary file is never read', withCache(1 << 30, async (cache, dir) => {
+  const { spawn } = await import('node:child_process');
+  const old = { n: 0, note: 'the entry before the crash' };
+  await cache.set(KEY_A, old);
+  const fullBytes: number[] = [];
+  let partial = 0;
+  const seen = new Set<string>();
+  for (let round = 1; round <= 3; round++) {
+    // Another process (as the extension host is) writes ~40 MB entries under the same key, again and again.
+    const writer = spawn(process.execPath, ['--import', 'tsx', '-e', `
+      const { ResultCache } = require(${JSON.stringify(join(__dirname, '../../src/extension/panels/resultCache.ts'))});
+      const cache = new ResultCache(${JSON.stringify(dir)}, { maxBytes: () => 1 << 30 });
+      const value = { n: ${round}, data: 'y'.repeat(40 << 20) };
+      (async () => { for (;;) await cache.set(${JSON.stringify(KEY_A)}, value); })();
+    `], { stdio: 'ignore' });
+    try {
+      // Killed as soon as a temporary file appears: mid-write, or between the write and the rename.
+      const deadline = Date.now() + 60_000;
+      let temp: string | undefined;
+      while (!temp && Date.now() < deadline) {
+        temp = readdirSync(dir).find((f) => f.endsWith('.tmp') && !seen.has(f));
+        if (!temp) await new Promise((r) => setTimeout(r, 1));
+      }
+      assert.ok(temp, 'the writer started a temporary file');
+      writer.kill('SIGKILL');
+      await new Promise((r) => writer.once('exit', r));
+      const left = readdirSync(dir).filter((f) => f.endsWith('.tmp') && !seen.has(f));
+      for (const f of left) {
+        seen.add(f);
+        const size = statSync(join(dir, f)).size;
+        if (size < 40 << 20) partial++;
+        fullBytes.push(size);
+      }
+    } finally {
+      writer.kill('SIGKILL');
+    }
+    // The entry is the one before the crash or a whole newer one, never a mix.
+    const v = (await cache.get(KEY_A)) as { n: number; note?: string; data?: string } | undefined;
+    assert.ok(v, `round ${round}: the entry is still there`);
+    assert.ok(v.n === 0 ? v.note === old.note : v.n <= round && v.data?.length === 40 << 20, `round ${round}: a whole entry (n = ${v.n})`);
+    assert.deepEqual((await cache.entries()).map((e) => e.key), [KEY_A], 'temporary files are never entries');
+  }
+  // Whatever the kills left behind goes once it is stale; the entry stays.
+  for (const f of readdirSync(dir).filter((n) => n.endsWith('.tmp'))) age(join(dir, f), Date.now() - 3600_000);
+  await cache.evict();
+  assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.tmp')), []);
+  assert.ok(await cache.get(KEY_A));
+  assert.ok(fullBytes.length > 0, 'the kills left temporary files to check');
+  process.stdout.write(`# killed writers left ${fullBytes.length} temporary file(s), ${partial} of them half-written (sizes ${fullBytes.join(', ')})\n`);
+}));

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { UserError } from '../../errors';
 import { Executor, ParamTensors } from '../../graph/executor';
 import { Graph, Node } from '../../graph/ir';
-import { WorkContext } from '../../progress';
+import { checkpoint, WorkContext } from '../../progress';
 import { finalSoftmax } from '../interpreter';
 import { Correction, hasBatchNorm, repair, repairGoals, repairStatistics, resetBatchNorm } from './batchNorm';
 import { BatchSource, DEFAULT_BATCH, forEachBatch } from './data';
@@ -234,6 +234,8 @@ export async function llfc(a: Graph, b: Graph, data: BatchSource, opts: LlfcOpti
               }
             }
             for (const [ni, net] of nets.entries()) {
+              // One batch through every α takes seconds on a CPU: look for a cancel between networks.
+              await checkpoint(ctx);
               const rn = net.ex.run([x], { taps, outputs: [], params: net.params });
               try {
                 for (const [li, l] of layers.entries()) {
