@@ -38,11 +38,6 @@ export interface AnalysisCase<M extends JobMethodName = JobMethodName> {
    * its progress so far and the milliseconds since the first progress.
    */
   midRun?(progress: readonly SeenProgress[], sinceFirstMs: number, partials: number): boolean;
-  /**
-   * For a job whose unit of work (between two cancellation checks) may itself take more than a
-   * second: the longest such unit seen in the progress so far, in milliseconds.
-   */
-  longestStep?(progress: readonly SeenProgress[]): number;
   /** Throws unless `r` is a plausible result of the short run. */
   check(r: JobResultOf<M>): void;
 }
@@ -112,14 +107,10 @@ const efcn: AnalysisCase<'analysis/efcn'> = {
   name: 'efcn',
   method: 'analysis/efcn',
   short: () => ({ file: CNN1 }),
-  // Batches of 32: one SGD step of the example CNN's eFCN takes about 2 s at the default batch of
-  // 250 on a small CPU, and a step cannot be interrupted (see RELIABILITY.md).
+  // Batches of 32 (the default, 250, makes one SGD step of the example CNN's eFCN take about 2 s
+  // on a small CPU; a step is the part that cannot be interrupted, see RELIABILITY.md).
   long: () => ({ file: CNN1, relax: { dataset: dataset(500), steps: 500, batchSize: 32 } }),
   midRun: (p) => said(p, /^relax training: step [3-9]\//),
-  longestStep: (p) => {
-    const steps = p.filter((x) => /^relax training: step \d+\//.test(x.message ?? '')).map((x) => x.at);
-    return steps.slice(1).reduce((m, t, i) => Math.max(m, t - steps[i]), 0);
-  },
   check: (r) => expect(r.residual.maxRel < 1e-3 && r.layers.length > 0, `efcn: residual ${r.residual.maxRel}, ${r.layers.length} layers`),
 };
 

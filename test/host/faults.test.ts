@@ -126,11 +126,10 @@ describe('cancelling every analysis mid-run', () => {
       const err = await rejection(job);
       const ms = Date.now() - cancelledAt;
       assert.equal(err.kind, 'cancelled', `${c.name}: ${err.message}`);
-      // A cancel is seen between steps; a step that alone takes longer than a second (eFCN relax
-      // training of the example CNN: one SGD step over ~10^8 dense weights) bounds it instead.
-      const step = c.longestStep?.(t.progress) ?? 0;
-      const limit = Math.max(CANCEL_LIMIT_MS, step > 0 ? 1.5 * step + 150 : 0);
-      measured.push({ name: c.name, what: `cancel${step > 1000 ? ` (step ${step} ms)` : ''}`, ms });
+      // Every analysis looks for a cancel at least once a second, eFCN relax training included
+      // (between its SGD step, the deviation measure of each layer and the test pass).
+      const limit = CANCEL_LIMIT_MS;
+      measured.push({ name: c.name, what: 'cancel', ms });
       assert.ok(ms < limit, `${c.name} stopped ${ms} ms after the cancel (limit ${limit} ms); last progress: ${t.progress.at(-1)?.message}`);
 
       const info = await client.info();

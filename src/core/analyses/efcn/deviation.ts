@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ParamTensors } from '../../graph/executor';
+import { checkpoint, WorkContext } from '../../progress';
 import { EfcnLayer } from './graph';
 import { kernelPositions } from './embed';
 
@@ -46,9 +47,11 @@ export class DeviationMeter {
   }
 
   /** Deviations of every layer under the given parameters. */
-  async measure(params: ParamTensors): Promise<LayerDeviation[]> {
+  async measure(params: ParamTensors, ctx?: WorkContext): Promise<LayerDeviation[]> {
     const out: LayerDeviation[] = [];
-    for (const l of this.layers) {
+    for (const [i, l] of this.layers.entries()) {
+      // A layer's dense matrix has ~10^7 entries: a cancel must not wait for every layer.
+      if (i > 0) await checkpoint(ctx);
       const w = params.get(l.kernelKey);
       if (!w) throw new Error(`missing eFCN kernel ${l.kernelKey}`);
       const pos = this.positionsOf(l);

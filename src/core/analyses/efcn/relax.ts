@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { UserError } from '../../errors';
 import { Executor } from '../../graph/executor';
 import { Graph } from '../../graph/ir';
-import { WorkContext } from '../../progress';
+import { checkpoint, WorkContext } from '../../progress';
 import { BatchSource } from '../connectivity/data';
 import { evaluate } from '../connectivity/evaluate';
 import { train, TrainOptions } from '../train';
@@ -118,7 +118,11 @@ export async function relaxTrain(model: Graph | Efcn, data: BatchSource, opts: R
           if (info.step % every !== 0 && !last) return;
           const trainLoss = lossSince.reduce((a, v) => a + v, 0) / lossSince.length;
           lossSince.length = 0;
-          const layers = await meter.measure(params);
+          // The step, the measure and the test pass each take a good part of a second on a CPU
+          // for a real eFCN: a cancel is looked for between them, not only between steps.
+          await checkpoint(ctx);
+          const layers = await meter.measure(params, ctx);
+          await checkpoint(ctx);
           const test = info.step % evalEvery === 0 || last ? await evalOn(params) : {};
           await emit({ step: info.step, trainLoss, ...test, layers });
         },
