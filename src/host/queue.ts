@@ -72,6 +72,11 @@ export class JobQueue {
     return { running: this.running.size, queued: this.waiting.length };
   }
 
+  /** True when a job of that id is queued or running. */
+  has(jobId: string): boolean {
+    return this.find(jobId) !== undefined;
+  }
+
   private find(jobId: string): Entry | undefined {
     return this.running.get(jobId) ?? this.waiting.find((e) => e.control.jobId === jobId);
   }

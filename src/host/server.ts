@@ -21,8 +21,16 @@ export interface HostServerOptions extends Partial<HostOptions> {
 }
 
 /**
+ * Jobs that only read a model file and summarise it (no tensors, milliseconds to seconds): they
+ * have a queue of their own, so a model overview opened during a long analysis shows at once
+ * instead of waiting for it.
+ */
+const QUICK_METHODS: ReadonlySet<JobMethodName> = new Set<JobMethodName>(['model/describe']);
+
+/**
  * Serves the host protocol on one JSON-RPC connection: `host/info` and `job/cancel` at once, every
- * job method through the queue. Works over Node IPC (the forked host) or any stream pair (in-process).
+ * job method through a queue (analyses one at a time; quick summaries beside them). Works over
+ * Node IPC (the forked host) or any stream pair (in-process).
  */
 export class HostServer implements Disposable {
   /** The backend, once initialised; every request waits for it. */
@@ -30,6 +38,7 @@ export class HostServer implements Disposable {
   /** Settles when a client asked the host to shut down. */
   readonly shutdownRequested: Promise<void>;
   private readonly queue: JobQueue;
+  private readonly quick = new JobQueue(1);
   private readonly handlers: JobHandlers;
   private readonly log: (line: string) => void;
   private readonly disposables: Disposable[] = [];
@@ -59,9 +68,10 @@ export class HostServer implements Disposable {
       c.onRequest(hostInfoRequest, () => this.guard(async () => this.info())),
       c.onRequest(hostShutdownRequest, () => {
         this.queue.cancelAll();
+        this.quick.cancelAll();
         this.requestShutdown();
       }),
-      c.onRequest(jobCancelRequest, (p) => ({ found: this.queue.cancel(p.jobId) })),
+      c.onRequest(jobCancelRequest, (p) => ({ found: this.queue.cancel(p.jobId) || this.quick.cancel(p.jobId) })),
     );
     for (const method of JOB_METHODS) this.registerJob(method);
     c.listen();
@@ -69,12 +79,15 @@ export class HostServer implements Disposable {
 
   /** What `host/info` answers. */
   async info(): Promise<HostInfo> {
-    return collectHostInfo(await this.ready, this.queue.counts());
+    const a = this.queue.counts();
+    const q = this.quick.counts();
+    return collectHostInfo(await this.ready, { running: a.running + q.running, queued: a.queued + q.queued });
   }
 
   /** Cancels every job and stops serving; the connection is the caller's to close. */
   dispose(): void {
     this.queue.cancelAll();
+    this.quick.cancelAll();
     for (const d of this.disposables.splice(0)) d.dispose();
   }
 
@@ -87,17 +100,18 @@ export class HostServer implements Disposable {
           await this.ready;
           const p: JobParams = params ?? {};
           const jobId = typeof p.jobId === 'string' && p.jobId ? p.jobId : `job-${this.nextJob++}`;
-          return this.runJob(jobId, token, (ctx: JobContext<unknown>) => handler(p, ctx));
+          return this.runJob(QUICK_METHODS.has(method) ? this.quick : this.queue, jobId, token, (ctx: JobContext<unknown>) => handler(p, ctx));
         }),
       ),
     );
   }
 
-  private runJob<T, Partial>(jobId: string, token: CancellationToken, work: (ctx: JobContext<Partial>) => Promise<T>): Promise<T> {
-    const sub = token.onCancellationRequested(() => this.queue.cancel(jobId));
+  private runJob<T, Partial>(queue: JobQueue, jobId: string, token: CancellationToken, work: (ctx: JobContext<Partial>) => Promise<T>): Promise<T> {
+    const sub = token.onCancellationRequested(() => queue.cancel(jobId));
     const c = this.connection;
     const progress = throttledProgress((fraction, message) => void c.sendNotification(jobProgressNotification, { jobId, fraction, ...(message !== undefined ? { message } : {}) }));
-    return this.queue
+    if (this.queue.has(jobId) || this.quick.has(jobId)) return Promise.reject(new Error(`job id "${jobId}" is already in use`));
+    return queue
       .submit(jobId, (control) =>
         work({
           jobId,

@@ -3,7 +3,8 @@
  * dist/host.js: each one cancelled mid-run (answered as cancelled within a second, no tensor
  * left, the process idle again), killed with SIGKILL mid-run (a clear error at once, the
  * extension's supervisor brings a fresh host, and running it again works), all of them submitted
- * at once (every one answered, one at a time), and a request sent to a host that just died
+ * at once (every one answered: the analyses one at a time, describe beside them), and a request
+ * sent to a host that just died
  * (answered with an error, not left hanging). Prints the measured latencies.
  * Run: node --import tsx --test test/host/faults.test.ts
  * LINEAR_LENS_FAULTS_SLOW=2 doubles the time limits (a slow or crowded machine).
@@ -146,25 +147,19 @@ describe('cancelling every analysis mid-run', () => {
     });
   }
 
-  test('describe: cancelled while queued behind a long job, answered at once; the job before it is unaffected', async () => {
+  test('describe does not wait behind a long analysis: answered while it runs, which goes on', async () => {
     const first = new CancellationTokenSource();
     const long = client.run('host/selfTest', { batches: 100_000, size: 32, delayMs: 5 }, { token: first.token });
-    let describeId = '';
-    const d = byName('describe');
-    const queued = client.run('model/describe', d.short() as never, { onStart: (id) => (describeId = id) });
-    for (let i = 0; i < 100 && (await client.info()).jobs.queued === 0; i++) await new Promise((r) => setTimeout(r, 20));
-    assert.deepEqual((await client.info()).jobs, { running: 1, queued: 1 });
+    for (let i = 0; i < 100 && (await client.info()).jobs.running === 0; i++) await new Promise((r) => setTimeout(r, 20));
     const t0 = Date.now();
-    assert.equal(await client.cancel(describeId), true);
-    const err = await rejection(queued);
-    const ms = Date.now() - t0;
-    measured.push({ name: 'describe', what: 'cancel (queued)', ms });
-    assert.equal(err.kind, 'cancelled');
-    assert.ok(ms < CANCEL_LIMIT_MS, `${ms} ms`);
-    assert.deepEqual((await client.info()).jobs, { running: 1, queued: 0 }, 'the running job goes on');
+    const d = byName('describe');
+    d.check((await client.run('model/describe', d.short() as never)) as never);
+    measured.push({ name: 'describe', what: 'answered during a long job', ms: Date.now() - t0 });
+    assert.deepEqual((await client.info()).jobs, { running: 1, queued: 0 }, 'the long job goes on');
     first.cancel();
     assert.equal((await rejection(long)).kind, 'cancelled');
   });
+
 });
 
 describe('killing the host in the middle of every analysis', () => {
@@ -190,33 +185,21 @@ describe('killing the host in the middle of every analysis', () => {
     assert.fail(`the host did not come back: ${sup.state().status}\n${lines.slice(-5).join('\n')}`);
   };
 
-  for (const c of ANALYSES) {
+  // describe has no middle to kill (milliseconds, and it never waits behind an analysis); a
+  // describe sent to a host that just died is the last group's case.
+  for (const c of ANALYSES.filter((x) => x.long)) {
     test(`${c.name}: SIGKILL mid-run fails the request at once with what happened; the host restarts by itself and the retry works`, { timeout: 180_000 * SLOW }, async () => {
       await sup.info();
       const pid = (await running()).info!.pid;
       const title = `faults ${c.name}`;
-      let job: Promise<unknown>;
-      let settleLong: (() => void) | undefined;
-      if (c.long) {
-        const t = tracker(c);
-        job = sup.run(c.method as JobMethodName, c.long() as never, { title, onProgress: (fraction, message) => t.onProgress({ jobId: '', fraction, ...(message !== undefined ? { message } : {}) }), onPartial: t.onPartial });
-        job.catch(() => undefined);
-        await within(t.midRun, MID_RUN_TIMEOUT_MS, `${c.name} getting under way`);
-      } else {
-        // describe answers in milliseconds: it is killed while it waits behind a long job.
-        const source = new CancellationTokenSource();
-        const blocker = sup.run('host/selfTest', { batches: 100_000, delayMs: 5 }, { title: 'blocker', token: source.token });
-        blocker.catch(() => undefined);
-        settleLong = () => source.cancel();
-        job = sup.run(c.method as JobMethodName, c.short() as never, { title });
-        job.catch(() => undefined);
-        while (sup.jobs().length < 2) await new Promise((r) => setTimeout(r, 20));
-      }
+      const t = tracker(c);
+      const job = sup.run(c.method as JobMethodName, c.long!() as never, { title, onProgress: (fraction, message) => t.onProgress({ jobId: '', fraction, ...(message !== undefined ? { message } : {}) }), onPartial: t.onPartial });
+      job.catch(() => undefined);
+      await within(t.midRun, MID_RUN_TIMEOUT_MS, `${c.name} getting under way`);
       const killedAt = Date.now();
       process.kill(pid, 'SIGKILL');
       const err = await rejection(job);
       const ms = Date.now() - killedAt;
-      settleLong?.();
       measured.push({ name: c.name, what: 'kill', ms });
       assert.equal(err.kind, 'connection');
       assert.match(err.message, new RegExp(`The compute host stopped while running "${title}" \\(killed by SIGKILL\\)\\. It is being restarted; run it again\\.`));
@@ -253,24 +236,26 @@ describe('many analyses at once, and requests to a dead host', () => {
     process.stdout.write(`# fault latencies (ms from the cancel or kill to the rejection):\n${rows.map((r) => `#   ${r}`).join('\n')}\n`);
   });
 
-  test('every analysis submitted at once: all answered, one at a time, in order', { timeout: 300_000 * SLOW }, async () => {
+  test('every analysis submitted at once: all answered, the analyses one at a time in order, describe without waiting', { timeout: 300_000 * SLOW }, async () => {
     const before = (await client.info()).memory;
     const finished: string[] = [];
     const jobs = ANALYSES.map((c) => client.run(c.method as JobMethodName, c.short() as never).then((r) => {
       finished.push(c.name);
       return r;
     }));
-    // describe may be done before this question arrives; the rest are in the host, one running.
+    // describe has a queue of its own and may be done already; of the analyses one runs.
     const info = await client.info();
-    assert.equal(info.jobs.running, 1);
+    assert.ok(info.jobs.running >= 1 && info.jobs.running <= 2, `${info.jobs.running} running`);
     assert.equal(info.jobs.running + info.jobs.queued + finished.length, ANALYSES.length);
-    assert.ok(info.jobs.queued >= ANALYSES.length - 2, `${info.jobs.queued} queued`);
     const results = await Promise.all(jobs);
     results.forEach((r, i) => ANALYSES[i].check(r as never));
-    assert.deepEqual(finished, ANALYSES.map((c) => c.name), 'answered in submission order');
+    assert.equal(finished[0], 'describe', `describe is answered first, not after the analyses: ${finished}`);
+    const analyses = ANALYSES.filter((c) => c.long).map((c) => c.name);
+    assert.deepEqual(finished.filter((n) => n !== 'describe'), analyses, 'the analyses answered in submission order');
     const afterwards = (await client.info()).memory;
     assert.equal(afterwards.tfTensors, before.tfTensors);
   });
+
 
   for (const c of ANALYSES) {
     test(`${c.name}: sent just as the host dies, it is answered with an error; the next one starts a fresh host`, { timeout: 120_000 * SLOW }, async () => {
