@@ -1,7 +1,7 @@
 // Runs every test suite of Linear Lens and ends with one line "N passed, N failed, N skipped".
-// Suites: type check, build, unit + host tests (node:test through tsx), webview tests (real
+// Suites: type check, build, unit + host + reliability tests (node:test through tsx), webview tests (real
 // headless Chromium), e2e tests (real VS Code: code-server + Chromium). Exit code 0 only when
-// nothing failed. `node test/run.mjs unit` (or host, webview, e2e) runs one suite.
+// nothing failed. `node test/run.mjs unit` (or host, reliability, webview, e2e) runs one suite.
 import { spawn } from 'node:child_process';
 import { readdirSync, existsSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -77,6 +77,7 @@ if (want('unit') || want('build')) {
 }
 if (want('unit')) await nodeTests('unit', files('test/unit', /\.test\.ts$/));
 if (want('host')) await nodeTests('host', files('test/host', /\.test\.ts$/));
+if (want('reliability')) await nodeTests('reliability', files('test/reliability', /\.test\.ts$/));
 if (want('webview')) await nodeTests('webview', files('test/webview', /\.test\.ts$/));
 if (want('e2e') && existsSync(join(root, 'test/e2e/run.mjs'))) await countedSuite('e2e', join(root, 'test/e2e/run.mjs'), ['--install']);
 

@@ -4,6 +4,8 @@ import type { RandomAccessFile } from './file';
 import type { LabelSet, SampleSource } from './types';
 
 const SCAN_CHUNK = 1 << 20;
+/** Longest line accepted (a 150 000-feature row of 8-digit numbers is about 1.4 MB): bounds time and memory on a file without line breaks. */
+const MAX_LINE_BYTES = 4 << 20;
 /** Rows closer than this many bytes are fetched in one read. */
 const MERGE_GAP_BYTES = 64 * 1024;
 /** Column names taken as the label column when the caller names none. */
@@ -281,6 +283,9 @@ async function* scanLines(file: RandomAccessFile, name: string, ctx?: WorkContex
       s = nl + 1;
     }
     carry = s < buf.length ? buf.slice(s) : new Uint8Array(0);
+    if (carry.length > MAX_LINE_BYTES) {
+      throw new UserError(`${name}: line ${lineNo + 1} is longer than ${MAX_LINE_BYTES >> 20} MB without a line break; that is not a CSV table Linear Lens reads.`, file.path);
+    }
     carryStart = bufStart + s;
     if (last) break;
     ctx?.progress?.(Math.min(1, (pos + chunk.length) / file.size), `Scanning ${name}`);

@@ -5,6 +5,7 @@ import { throwIfCancelled, type WorkContext } from '../progress';
 import { CacheWriter, cacheFileFor, formatBytes } from './cache';
 import { idxDeclaredSize, isIdx } from './idx';
 import { isNpy, npyDeclaredSize } from './npy';
+import { BOMB_MIN_BYTES, BOMB_RATIO } from './npz';
 
 /** True when `head` starts with the gzip magic 1f 8b. */
 export function isGzip(head: Uint8Array): boolean {
@@ -46,6 +47,12 @@ export async function gunzipToCache(source: string, label: string, cacheDir: str
         }
       }
       await out.write(chunk);
+      if (out.written > BOMB_MIN_BYTES && out.written > BOMB_RATIO * total) {
+        throw new UserError(
+          `${label}: decompresses to more than ${formatBytes(out.written)} from ${formatBytes(total)}; no real data compresses that well, so this looks like a gzip bomb and is refused.`,
+          source,
+        );
+      }
       if (declared !== undefined && out.written > declared) {
         throw new UserError(
           `${label}: decompresses to more than the ${formatBytes(declared)} its header declares; the file is damaged. Download it again.`,

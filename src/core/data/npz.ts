@@ -27,6 +27,12 @@ const ZIP64_LOCATOR_SIG = 0x07064b50;
 const ZIP64_EOCD_SIG = 0x06064b50;
 const CENTRAL_SIG = 0x02014b50;
 const LOCAL_SIG = 0x04034b50;
+/**
+ * Deflate cannot compress better than about 1032:1, which only constant data reaches; a large
+ * member (or gzip file) above this ratio is a zip bomb, refused before it fills the disk.
+ */
+export const BOMB_RATIO = 1000;
+export const BOMB_MIN_BYTES = 64 * 1024 * 1024;
 /** Compressed bytes per inflate step: bounds the output of one step to about 64 MB even for a bomb. */
 const INFLATE_STEP = 64 * 1024;
 
@@ -146,6 +152,12 @@ export async function openNpzMember(
   if (entry.method !== 8) {
     throw new UserError(
       `${label}: compressed with zip method ${entry.method}; only stored and deflated members are supported. Save it with np.savez or np.savez_compressed.`,
+      archive.path,
+    );
+  }
+  if (entry.size > BOMB_MIN_BYTES && entry.size > BOMB_RATIO * entry.compressedSize) {
+    throw new UserError(
+      `${label}: would inflate to ${formatBytes(entry.size)} from ${formatBytes(entry.compressedSize)}; no real array compresses that well, so this looks like a zip bomb and is refused.`,
       archive.path,
     );
   }

@@ -60,9 +60,9 @@ export function sniff(bytes: Uint8Array, json?: () => unknown): FileKind {
   if (firstNonSpace(bytes) === 0x7b && json) {
     const j = json() as Record<string, unknown> | null;
     if (j && typeof j === 'object') {
-      const topo = j.modelTopology as Record<string, unknown> | undefined;
+      const topo = typeof j.modelTopology === 'object' && j.modelTopology !== null ? (j.modelTopology as Record<string, unknown>) : undefined;
       if (j.format === 'graph-model' || (topo && 'node' in topo)) return 'tfjs-graph';
-      if (topo || j.format === 'layers-model') return 'tfjs-layers';
+      if (topo || 'modelTopology' in j || j.format === 'layers-model') return 'tfjs-layers';
       if ('class_name' in j && 'config' in j) return 'keras-json';
     }
     return 'unknown';
@@ -71,8 +71,43 @@ export function sniff(bytes: Uint8Array, json?: () => unknown): FileKind {
   return 'unknown';
 }
 
+/**
+ * Refuses a model whose weights hold NaN, or an infinity anywhere but in a constant operand (an
+ * ONNX mask or clip bound may be -inf on purpose). Such a model makes every analysis NaN, so it
+ * is stopped here, where the message can name the weight, rather than giving silent NaN curves.
+ */
+export function checkFiniteWeights(graph: Graph): void {
+  for (const p of graph.params.values()) {
+    const d = p.data;
+    let nan = 0;
+    let inf = 0;
+    let first = -1;
+    for (let i = 0; i < d.length; i++) {
+      const v = d[i];
+      if (v - v === 0) continue;
+      if (v !== v) nan++;
+      else if (p.role !== 'constant') inf++;
+      else continue;
+      if (first < 0) first = i;
+    }
+    if (nan + inf > 0) {
+      const what = [nan > 0 ? `${nan} NaN` : '', inf > 0 ? `${inf} infinite` : ''].filter((s) => s).join(' and ');
+      throw new UserError(
+        `${graph.file}: weight "${p.key}" holds ${what} value${nan + inf === 1 ? '' : 's'} (the first at index ${first} of ${d.length}); every analysis of this model would give NaN. The file is damaged or its training diverged: retrain or re-export it.`,
+        graph.file,
+      );
+    }
+  }
+}
+
 /** Loads any supported model file into the Graph IR, or throws a UserError saying what the file is. */
 export async function loadModel(file: string): Promise<Graph> {
+  const graph = await loadAnyModel(file);
+  checkFiniteWeights(graph);
+  return graph;
+}
+
+async function loadAnyModel(file: string): Promise<Graph> {
   const abs = path.resolve(file);
   const bytes = readModelBytes(abs);
   if (bytes.length === 0) throw new UserError(`${abs}: the file is empty.`, abs);

@@ -1,4 +1,4 @@
-import { unzipSync, Unzipped } from 'fflate';
+import { Inflate } from 'fflate';
 import { UserError } from '../errors';
 
 /** Limits for reading zip archives (.keras, .npz): a zip bomb is refused before it is inflated. */
@@ -8,6 +8,8 @@ interface CentralEntry {
   readonly name: string;
   readonly compressedSize: number;
   readonly size: number;
+  readonly method: number;
+  readonly localOffset: number;
 }
 
 /** Reads the central directory (names and declared sizes) without inflating anything. */
@@ -37,8 +39,10 @@ export function centralDirectory(bytes: Uint8Array): CentralEntry[] {
   let p = offset;
   for (let i = 0; i < count; i++) {
     if (p + 46 > bytes.length || dv.getUint32(p, true) !== 0x02014b50) throw new Error('bad central directory');
+    const method = dv.getUint16(p + 10, true);
     let csize = dv.getUint32(p + 20, true);
     let size = dv.getUint32(p + 24, true);
+    let localOffset = dv.getUint32(p + 42, true);
     const nlen = dv.getUint16(p + 28, true);
     const xlen = dv.getUint16(p + 30, true);
     const clen = dv.getUint16(p + 32, true);
@@ -53,10 +57,11 @@ export function centralDirectory(bytes: Uint8Array): CentralEntry[] {
         let q = x + 4;
         if (size === 0xffffffff && q + 8 <= xend) { size = Number(dv.getBigUint64(q, true)); q += 8; }
         if (csize === 0xffffffff && q + 8 <= xend) { csize = Number(dv.getBigUint64(q, true)); q += 8; }
+        if (localOffset === 0xffffffff && q + 8 <= xend) { localOffset = Number(dv.getBigUint64(q, true)); q += 8; }
       }
       x += 4 + len;
     }
-    out.push({ name, compressedSize: csize, size });
+    out.push({ name, compressedSize: csize, size, method, localOffset });
     p = xend + clen;
   }
   return out;
@@ -71,7 +76,7 @@ export function unzipEntryNames(bytes: Uint8Array): string[] {
  * Inflates the named entries of a zip archive after checking the declared sizes against limits,
  * and checks the real sizes after inflating (a lying header cannot get past both).
  */
-export function unzipEntries(file: string, bytes: Uint8Array, wanted: (name: string) => boolean): Unzipped {
+export function unzipEntries(file: string, bytes: Uint8Array, wanted: (name: string) => boolean): Record<string, Uint8Array> {
   let entries: CentralEntry[];
   try {
     entries = centralDirectory(bytes);
@@ -86,17 +91,58 @@ export function unzipEntries(file: string, bytes: Uint8Array, wanted: (name: str
       throw new UserError(`${file}: the archive entry "${e.name}" would inflate to ${e.size} bytes from ${e.compressedSize}; that looks like a zip bomb, so it is refused.`, file);
     }
   }
-  let out: Unzipped;
-  try {
-    out = unzipSync(bytes, { filter: (f) => wanted(f.name) && f.originalSize <= ZIP_LIMITS.maxEntryBytes });
-  } catch (e) {
-    throw new UserError(`${file}: the zip archive is damaged (${e instanceof Error ? e.message : String(e)}).`, file);
-  }
-  for (const [name, data] of Object.entries(out)) {
-    const declared = entries.find((e) => e.name === name)?.size;
-    if (declared !== undefined && data.length !== declared) {
-      throw new UserError(`${file}: the archive entry "${name}" inflated to ${data.length} bytes but declares ${declared}; the archive is damaged.`, file);
-    }
+  const out: Record<string, Uint8Array> = {};
+  for (const e of entries) {
+    if (!wanted(e.name) || e.name in out) continue;
+    out[e.name] = inflateEntry(file, bytes, e);
   }
   return out;
+}
+
+/** Compressed bytes inflated at a time: one step can produce at most about 1000 times that (16 MB). */
+const INFLATE_STEP = 16 * 1024;
+
+/**
+ * One entry's bytes, inflated in steps that stop as soon as the output passes the declared size,
+ * so an entry whose header lies about its size costs no more memory than the truth it declared.
+ */
+function inflateEntry(file: string, bytes: Uint8Array, e: CentralEntry): Uint8Array {
+  const damaged = (why: string) => new UserError(`${file}: the zip archive is damaged (entry "${e.name}": ${why}).`, file);
+  const at = e.localOffset;
+  if (at + 30 > bytes.length) throw damaged('its local header lies past the end of the file');
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (dv.getUint32(at, true) !== 0x04034b50) throw damaged('bad local header');
+  const start = at + 30 + dv.getUint16(at + 26, true) + dv.getUint16(at + 28, true);
+  const end = start + e.compressedSize;
+  if (end > bytes.length) throw damaged('its data runs past the end of the file');
+  const data = bytes.subarray(start, end);
+  let got: Uint8Array;
+  if (e.method === 0) got = data;
+  else if (e.method === 8) {
+    const parts: Uint8Array[] = [];
+    let total = 0;
+    const inflate = new Inflate((chunk) => {
+      parts.push(chunk);
+      total += chunk.length;
+    });
+    try {
+      for (let p = 0; p < data.length || p === 0; p += INFLATE_STEP) {
+        inflate.push(data.subarray(p, p + INFLATE_STEP), p + INFLATE_STEP >= data.length);
+        if (total > e.size) break;
+      }
+    } catch (err) {
+      throw damaged(err instanceof Error ? err.message : String(err));
+    }
+    if (total > e.size) throw new UserError(`${file}: the archive entry "${e.name}" inflates to more than the ${e.size} bytes it declares; the archive is damaged or hostile.`, file);
+    got = new Uint8Array(total);
+    let o = 0;
+    for (const c of parts) {
+      got.set(c, o);
+      o += c.length;
+    }
+  } else throw new UserError(`${file}: the archive entry "${e.name}" uses zip compression method ${e.method}; only stored and deflated entries can be read.`, file);
+  if (got.length !== e.size) {
+    throw new UserError(`${file}: the archive entry "${e.name}" inflated to ${got.length} bytes but declares ${e.size}; the archive is damaged.`, file);
+  }
+  return got;
 }

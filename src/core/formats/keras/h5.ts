@@ -90,14 +90,48 @@ export class H5File {
 
   /** The group at `path` (relative to `from`), or undefined when there is none or it is not a group. */
   group(path: string, from: Group = this.handle): Group | undefined {
+    this.refuseLinksOut(path, from);
     const g = this.guard(`"${path}"`, () => from.get(path));
     return g instanceof this.h5.Group ? g : undefined;
   }
 
   /** The dataset at `path` (relative to `from`), or undefined. External links are never followed. */
   dataset(path: string, from: Group = this.handle): Dataset | undefined {
+    this.refuseLinksOut(path, from);
     const d = this.guard(`"${path}"`, () => from.get(path));
     return d instanceof this.h5.Dataset ? d : undefined;
+  }
+
+  /**
+   * HDF5 follows an external link (to another file) as soon as a path through it is looked up,
+   * even just for its type; so every step of `path`, and of any soft link on the way, is checked
+   * for one first. A model file must never make us read another file.
+   */
+  private refuseLinksOut(path: string, from: Group, depth = 0): void {
+    const M = this.h5.Module as unknown as {
+      get_external_link(id: bigint, p: string): { filename?: string };
+      get_symbolic_link(id: bigint, p: string): string | null;
+    };
+    const id = this.handle.file_id;
+    let at = path.startsWith('/') || from.path === '/' ? '' : from.path;
+    for (const part of path.split('/').filter((p) => p !== '' && p !== '.')) {
+      at = `${at}/${part}`;
+      let ext: { filename?: string };
+      let soft: string | null;
+      try {
+        ext = M.get_external_link(id, at);
+        soft = M.get_symbolic_link(id, at);
+      } catch {
+        return; // no such name: nothing through it can be reached, and the lookup itself says so
+      }
+      if (ext && typeof ext.filename === 'string') {
+        throw new UserError(`${this.file}: "${at}" is an external link to "${ext.filename}"; Linear Lens never follows links out of a model file.`, this.file);
+      }
+      if (typeof soft === 'string') {
+        if (depth > 8) throw new UserError(`${this.file}: "${at}" is a chain of more than 8 soft links; the file is refused.`, this.file);
+        this.refuseLinksOut(soft, this.handle, depth + 1);
+      }
+    }
   }
 
   /** Names of a group's members. */

@@ -140,6 +140,21 @@ function inShape(ctx: LayerContext, x: string): readonly number[] {
   return ctx.b.shapeOf(x);
 }
 
+/**
+ * The dilation_rate of a convolution. A dilated kernel more than twice as wide as its input only
+ * ever reaches padding with its outer taps, and 'same' padding for it can ask for gigabytes; such
+ * a rate is a damaged config, refused here rather than at the first forward pass.
+ */
+function dilation(ctx: LayerContext, x: string, kernelShape: readonly number[]): Pair {
+  const d = intPair(ctx, 'dilation_rate', [1, 1]);
+  const size = inShape(ctx, x);
+  for (const i of [0, 1] as const) {
+    const span = d[i] * (kernelShape[i] - 1) + 1;
+    if (span > 2 * size[i] + 1) fail(ctx, `has a dilation_rate of ${d[i]}: its ${kernelShape[i]}-tap kernel would span ${span} pixels of an input ${size[i]} wide.`);
+  }
+  return d;
+}
+
 function conv2d(ctx: LayerContext, inputs: readonly string[]): string {
   requireChannelsLast(ctx);
   const x = one(ctx, inputs);
@@ -149,7 +164,7 @@ function conv2d(ctx: LayerContext, inputs: readonly string[]): string {
   const params: Partial<Record<ParamSlot, string>> = { kernel: stored(ctx, kernel, 'kernel', 'kernel', 4) };
   if (useBias) params.bias = perChannel(ctx, weight(ctx, w, 'bias'), 'bias', 'bias', kernel.shape[3]);
   const groups = num(ctx, 'groups', 1);
-  const op: OpSpec = { op: 'conv2d', strides: intPair(ctx, 'strides', [1, 1]), padding: padding(ctx), dilations: intPair(ctx, 'dilation_rate', [1, 1]), groups };
+  const op: OpSpec = { op: 'conv2d', strides: intPair(ctx, 'strides', [1, 1]), padding: padding(ctx), dilations: dilation(ctx, x, kernel.shape), groups };
   const y = node(ctx, '', op, [x], params);
   return activation(ctx, y, ctx.layer.config.activation);
 }
@@ -162,7 +177,7 @@ function depthwiseConv2d(ctx: LayerContext, inputs: readonly string[]): string {
   const kernel = weight(ctx, w, 'depthwise_kernel');
   const params: Partial<Record<ParamSlot, string>> = { kernel: stored(ctx, kernel, 'depthwise_kernel', 'kernel', 4) };
   if (useBias) params.bias = perChannel(ctx, weight(ctx, w, 'bias'), 'bias', 'bias', kernel.shape[2] * kernel.shape[3]);
-  const op: OpSpec = { op: 'depthwiseConv2d', strides: intPair(ctx, 'strides', [1, 1]), padding: padding(ctx), dilations: intPair(ctx, 'dilation_rate', [1, 1]) };
+  const op: OpSpec = { op: 'depthwiseConv2d', strides: intPair(ctx, 'strides', [1, 1]), padding: padding(ctx), dilations: dilation(ctx, x, kernel.shape) };
   const y = node(ctx, '', op, [x], params);
   return activation(ctx, y, ctx.layer.config.activation);
 }
@@ -174,7 +189,7 @@ function separableConv2d(ctx: LayerContext, inputs: readonly string[]): string {
   const w = ctx.weights([{ name: 'depthwise_kernel' }, { name: 'pointwise_kernel' }, ...(useBias ? [{ name: 'bias' }] : [])]);
   const dw = weight(ctx, w, 'depthwise_kernel');
   const pw = weight(ctx, w, 'pointwise_kernel');
-  const dwOp: OpSpec = { op: 'depthwiseConv2d', strides: intPair(ctx, 'strides', [1, 1]), padding: padding(ctx), dilations: intPair(ctx, 'dilation_rate', [1, 1]) };
+  const dwOp: OpSpec = { op: 'depthwiseConv2d', strides: intPair(ctx, 'strides', [1, 1]), padding: padding(ctx), dilations: dilation(ctx, x, dw.shape) };
   const d = node(ctx, 'depthwise', dwOp, [x], { kernel: stored(ctx, dw, 'depthwise_kernel', 'kernel', 4) });
   const params: Partial<Record<ParamSlot, string>> = { kernel: stored(ctx, pw, 'pointwise_kernel', 'kernel', 4) };
   if (useBias) params.bias = perChannel(ctx, weight(ctx, w, 'bias'), 'bias', 'bias', pw.shape[3]);

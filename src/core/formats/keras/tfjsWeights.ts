@@ -1,4 +1,4 @@
-import { UserError } from '../../errors';
+import { isUserError, UserError } from '../../errors';
 import { MAX_TENSOR_ELEMENTS } from '../../graph/builder';
 import { readModelBytes, resolveInside } from '../paths';
 import { decodeHalf, decodeNumbers } from './h5';
@@ -36,7 +36,7 @@ function parseEntry(file: string, v: unknown, g: number): Entry {
       throw new UserError(`${file}: weight "${v.name}" is quantized as ${q.dtype} without a scale and min.`, file);
     }
     quantization = { dtype: q.dtype, scale: q.scale as number | undefined, min: q.min as number | undefined };
-  } else if (!(dtype in BYTES) || dtype === 'uint8' || dtype === 'uint16' || dtype === 'float16') {
+  } else if (!Object.hasOwn(BYTES, dtype) || dtype === 'uint8' || dtype === 'uint16' || dtype === 'float16') {
     throw new UserError(`${file}: weight "${v.name}" has dtype "${dtype}"; a TF.js layers model stores float32, int32 or bool weights.`, file);
   }
   return { name: v.name, shape: shape as number[], dtype, quantization };
@@ -71,7 +71,7 @@ export function readTfjsWeights(file: string, manifest: unknown): StoredWeight[]
       if (typeof p !== 'string') throw new UserError(`${file}: weight group ${g} lists a shard path that is not a string.`, file);
       return p;
     });
-    const shards = paths.map((p) => readModelBytes(resolveInside(file, p), 'weight shard'));
+    const shards = paths.map((p) => readShard(file, p));
     const total = shards.reduce((a, s) => a + s.length, 0);
     let need = 0;
     for (const e of entries) {
@@ -95,6 +95,17 @@ export function readTfjsWeights(file: string, manifest: unknown): StoredWeight[]
     }
   });
   return out;
+}
+
+/** A shard's bytes; a problem with it is reported against the model file, naming the shard as written there. */
+function readShard(file: string, shard: string): Uint8Array {
+  const target = resolveInside(file, shard);
+  try {
+    return readModelBytes(target, 'weight shard');
+  } catch (e) {
+    if (!isUserError(e)) throw e;
+    throw new UserError(`${file}: cannot use its weight shard "${shard}": ${e.message.startsWith(`${target}: `) ? e.message.slice(target.length + 2) : e.message}`, file);
+  }
 }
 
 function concat(parts: readonly Uint8Array[], total: number): Uint8Array {

@@ -22,6 +22,19 @@ function pair(ctx: Ctx, node: OnnxNode, name: string, def: Pair, min: number): P
 
 /** Explicit per-side padding from `pads` or `auto_pad`, as ONNX defines them. */
 function windowPads(ctx: Ctx, node: OnnxNode, size: Pair, k: Pair, s: Pair, d: Pair): ExplicitPadding {
+  const pads = windowPadsAsWritten(ctx, node, size, k, s, d);
+  // A window far wider than its input, or padding wider than input and window together, reaches
+  // nothing but padding and can ask for gigabytes of it: a damaged file, refused before it runs.
+  for (const i of [0, 1] as const) {
+    const span = d[i] * (k[i] - 1) + 1;
+    if (span > 2 * size[i] + 1) throw ctx.fail(node, `its ${k[i]}-tap window with dilation ${d[i]} spans ${span} pixels of an input ${size[i]} wide`);
+    const [before, after] = i === 0 ? [pads.top, pads.bottom] : [pads.left, pads.right];
+    if (before > size[i] + span || after > size[i] + span) throw ctx.fail(node, `its padding of ${Math.max(before, after)} is wider than its input (${size[i]}) and window (${span}) together`);
+  }
+  return pads;
+}
+
+function windowPadsAsWritten(ctx: Ctx, node: OnnxNode, size: Pair, k: Pair, s: Pair, d: Pair): ExplicitPadding {
   const auto = ctx.attrs(node).string('auto_pad', 'NOTSET');
   if (auto === 'VALID') return { top: 0, bottom: 0, left: 0, right: 0 };
   if (auto === 'SAME_UPPER' || auto === 'SAME_LOWER') {
