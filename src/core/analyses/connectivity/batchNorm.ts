@@ -262,8 +262,11 @@ export async function repair(graph: Graph, params: ParamTensors | undefined, goa
   const depth = new Set(points.map((p) => [...upstream.get(p.node)!].length)).size || 1;
   while (done.size < points.length) {
     const ready = points.filter((p) => !done.has(p.node) && [...upstream.get(p.node)!].every((u) => done.has(u)));
-    const from = passes / depth;
-    const stats = await channelStatistics(withParams(aug, values), undefined, ready.map((p) => p.node), data, { batchSize: opts.batchSize, span: { from, to: Math.min((passes + 1) / depth, 1), message: `REPAIR pass ${passes + 1}` } }, ctx);
+    // Each pass gets its share of the caller's span (progress never runs backwards).
+    const span = opts.span ?? { from: 0, to: 1 };
+    const at = (f: number) => span.from + (span.to - span.from) * Math.min(f, 1);
+    const message = `${span.message ? `${span.message}, ` : ''}REPAIR pass ${passes + 1}`;
+    const stats = await channelStatistics(withParams(aug, values), undefined, ready.map((p) => p.node), data, { batchSize: opts.batchSize, span: { from: at(passes / depth), to: at((passes + 1) / depth), message } }, ctx);
     passes++;
     for (const p of ready) {
       const st = stats.get(p.node)!;

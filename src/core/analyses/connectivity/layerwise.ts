@@ -1,6 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Executor, ParamTensors } from '../../graph/executor';
+import { Executor } from '../../graph/executor';
 import { Graph } from '../../graph/ir';
+import { WorkerPool } from '../../parallel/pool';
+import { ProgressSum } from '../../parallel/progress';
+import { replaySource, shareBatches, SharedBatches } from '../../parallel/sharedData';
+import { workerPlan, worthWorkers } from '../../parallel/size';
+import { ParallelTask } from '../../parallel/task';
 import { WorkContext } from '../../progress';
 import { BatchSource, DEFAULT_BATCH } from './data';
 import { evaluate, Evaluation } from './evaluate';
@@ -83,7 +88,9 @@ export interface LayerwiseOptions {
   /** Also the cumulative variants from the input and from the output side (default true). */
   readonly cumulative?: boolean;
   readonly batchSize?: number;
-  /** Called with each entry as it is ready. */
+  /** Worker threads the evaluations are spread over (default: LINEAR_LENS_WORKERS, else one per core; 1: none). */
+  readonly workers?: number;
+  /** Called with each entry as it is ready, in the order of the result's lists (single, fromInput, fromOutput). */
   readonly onEntry?: (kind: 'single' | 'fromInput' | 'fromOutput', entry: LayerwiseEntry, index: number) => void;
 }
 
@@ -101,75 +108,176 @@ export interface LayerwiseResult {
   readonly fromOutput: LayerwiseEntry[];
 }
 
-/** Layer-wise barriers of A and B (B must have A's architecture). */
+/** One evaluation: some groups interpolated and the rest from A or B (no groups: an endpoint itself). */
+interface Mix {
+  readonly groups?: readonly number[];
+  readonly rest: 'A' | 'B';
+}
+
+/** What every evaluation shares, in this thread or in a worker. */
+interface MixSetup {
+  readonly a: Graph;
+  /** B with A's nodes and parameter keys. */
+  readonly b: Graph;
+  readonly data: BatchSource;
+  readonly groups: readonly LayerGroup[];
+  readonly alpha: number;
+  readonly batchSize: number;
+}
+
+interface Mixer extends MixSetup {
+  readonly pa: Map<string, tf.Tensor>;
+  readonly pb: Map<string, tf.Tensor>;
+  readonly ex: Executor;
+}
+
+function openMixer(s: MixSetup): Mixer {
+  return { ...s, pa: paramTensors(s.a), pb: paramTensors(s.b), ex: new Executor(s.a) };
+}
+
+function closeMixer(m: Mixer): void {
+  m.ex.dispose();
+  tf.dispose([...m.pa.values(), ...m.pb.values()]);
+}
+
+function mixLabel(m: Mixer | MixSetup, mix: Mix): string {
+  if (!mix.groups) return mix.rest;
+  const names = mix.groups.length === m.groups.length ? 'all layers' : mix.groups.map((i) => m.groups[i].name).join(', ');
+  return `${names} interpolated, rest from ${mix.rest}`;
+}
+
+/** Loss and accuracy of one mix; progress within `span`. */
+async function evaluateMix(m: Mixer, mix: Mix, span: { from: number; to: number }, ctx?: WorkContext): Promise<Evaluation> {
+  const base = mix.rest === 'A' ? m.pa : m.pb;
+  const opts = { batchSize: m.batchSize, span: { ...span, message: mixLabel(m, mix) } };
+  if (!mix.groups) return evaluate(m.ex, m.data, { ...opts, params: base }, ctx);
+  const keys = new Set(mix.groups.flatMap((i) => m.groups[i].params));
+  const interp = interpolate(m.pa, m.pb, m.alpha, keys);
+  try {
+    const params = new Map([...base].map(([k, t]) => [k, interp.get(k) ?? t]));
+    return await evaluate(m.ex, m.data, { ...opts, params }, ctx);
+  } finally {
+    tf.dispose([...interp.values()]);
+  }
+}
+
+/** A layer-wise setup as it crosses to a worker: the data as shared batches. */
+export interface MixWire extends Omit<MixSetup, 'data'> {
+  readonly data: SharedBatches;
+}
+
+/** One layer-wise evaluation in a worker thread; the same code as the serial path. */
+export const layerwiseTask: ParallelTask<MixWire, Mix, Evaluation, Mixer> = {
+  name: 'connectivity.layerwise',
+  open: (w) => openMixer({ ...w, data: replaySource(w.data) }),
+  run: (m, mix, ctx) => evaluateMix(m, mix, { from: 0, to: 1 }, ctx),
+  close: closeMixer,
+};
+
+/** Barrier and accuracy drop of an evaluation against the endpoints A and B. */
+function judgeAgainst(evA: Evaluation, evB: Evaluation): (e: Evaluation) => LayerwiseEval {
+  const ends = 0.5 * (evA.loss + evB.loss);
+  const endAcc = 0.5 * (evA.accuracy + evB.accuracy);
+  return (e) => ({ loss: e.loss, accuracy: e.accuracy, barrier: e.loss - ends, accuracyDrop: endAcc - e.accuracy });
+}
+
+/** Where an entry's two evaluations are in the list of mixes. */
+interface EntryPlan {
+  readonly kind: 'single' | 'fromInput' | 'fromOutput';
+  readonly index: number;
+  readonly groups: readonly number[];
+  /** Index of its "rest from A" mix; "rest from B" is the next one. Absent: the full interpolation. */
+  readonly at?: number;
+}
+
+/** Every evaluation layerwise() needs, in the serial order, and the entries built from them. */
+function planMixes(G: number, cumulative: boolean): { mixes: Mix[]; entries: EntryPlan[] } {
+  const all = Array.from({ length: G }, (_, i) => i);
+  // With every group interpolated the rest is empty, so 'A' or 'B' makes no difference.
+  const mixes: Mix[] = [{ rest: 'A' }, { rest: 'B' }, { groups: all, rest: 'A' }];
+  const entries: EntryPlan[] = [];
+  const add = (kind: EntryPlan['kind'], index: number, groups: number[]): void => {
+    if (groups.length === G) {
+      entries.push({ kind, index, groups });
+      return;
+    }
+    entries.push({ kind, index, groups, at: mixes.length });
+    mixes.push({ groups, rest: 'A' }, { groups, rest: 'B' });
+  };
+  for (const i of all) add('single', i, [i]);
+  if (cumulative) {
+    for (let k = 0; k < G; k++) add('fromInput', k, all.slice(0, k + 1));
+    for (let k = 0; k < G; k++) add('fromOutput', k, all.slice(G - 1 - k));
+  }
+  return { mixes, entries };
+}
+
+/**
+ * Layer-wise barriers of A and B (B must have A's architecture). Its evaluations are
+ * independent: after the first, they go to worker threads when the caller set `workers`, or by
+ * default when the first shows the rest would take a while (parallel/size.ts), each on the data
+ * read once into shared memory.
+ */
 export async function layerwise(a: Graph, b: Graph, data: BatchSource, opts: LayerwiseOptions = {}, ctx?: WorkContext): Promise<LayerwiseResult> {
   const bb = asArchitectureOf(a, b);
   const alpha = opts.alpha ?? 0.5;
   const batchSize = opts.batchSize ?? DEFAULT_BATCH;
   const groups = layerGroups(a);
   const G = groups.length;
-  const cumulative = opts.cumulative ?? true;
-  const total = 3 + 2 * G + (cumulative ? 4 * Math.max(G - 1, 0) : 0);
-  let done = 0;
-  const pa = paramTensors(a);
-  const pb = paramTensors(bb);
-  const ex = new Executor(a);
-  const run = async (params: ParamTensors, what: string): Promise<Evaluation> => {
-    const r = await evaluate(ex, data, { params, batchSize, span: { from: done / total, to: (done + 1) / total, message: what } }, ctx);
-    done++;
-    return r;
+  const { mixes, entries } = planMixes(G, opts.cumulative ?? true);
+  const evs: (Evaluation | undefined)[] = new Array(mixes.length);
+  const result = { groups, single: [] as LayerwiseEntry[], fromInput: [] as LayerwiseEntry[], fromOutput: [] as LayerwiseEntry[] };
+  let told = 0;
+  // Entries are told in the serial order, each as soon as it and every one before it are ready.
+  const tell = (): void => {
+    if (!evs[0] || !evs[1] || !evs[2]) return;
+    const judge = judgeAgainst(evs[0], evs[1]);
+    for (; told < entries.length; told++) {
+      const p = entries[told];
+      const [ra, rb] = p.at === undefined ? [evs[2], evs[2]] : [evs[p.at], evs[p.at + 1]];
+      if (!ra || !rb) return;
+      const e: LayerwiseEntry = { groups: p.groups.map((i) => groups[i].name), restA: judge(ra), restB: judge(rb) };
+      result[p.kind].push(e);
+      opts.onEntry?.(p.kind, e, p.index);
+    }
   };
+  const setup = { a, b: bb, groups, alpha, batchSize };
+  const plan = workerPlan(mixes.length - 1, opts.workers);
+  // A worker count the caller chose starts the workers at once: they load while this thread works.
+  let pool = plan.chosen && plan.workers > 1 ? WorkerPool.start(plan.workers) : undefined;
   try {
-    const evA = await run(pa, 'A');
-    const evB = await run(pb, 'B');
-    const ends = 0.5 * (evA.loss + evB.loss);
-    const endAcc = 0.5 * (evA.accuracy + evB.accuracy);
-    const judge = (e: Evaluation): LayerwiseEval => ({ loss: e.loss, accuracy: e.accuracy, barrier: e.loss - ends, accuracyDrop: endAcc - e.accuracy });
-    const mixed = async (indices: number[], rest: 'A' | 'B'): Promise<LayerwiseEval> => {
-      const keys = new Set(indices.flatMap((i) => groups[i].params));
-      const interp = interpolate(pa, pb, alpha, keys);
-      try {
-        const base = rest === 'A' ? pa : pb;
-        const params = new Map([...base].map(([k, t]) => [k, interp.get(k) ?? t]));
-        return judge(await run(params, `${indices.length === G ? 'all layers' : indices.map((i) => groups[i].name).join(', ')} interpolated, rest from ${rest}`));
-      } finally {
-        tf.dispose([...interp.values()]);
+    const mixer = openMixer({ ...setup, data });
+    try {
+      for (const [i, mix] of mixes.entries()) {
+        const t0 = performance.now();
+        evs[i] = await evaluateMix(mixer, mix, { from: i / mixes.length, to: (i + 1) / mixes.length }, ctx);
+        tell();
+        // The first evaluation, timed here, tells whether the rest are worth the workers.
+        if (i === 0 && worthWorkers(plan, performance.now() - t0, mixes.length - 1)) {
+          pool ??= WorkerPool.start(plan.workers);
+          const from = 1 / mixes.length;
+          const read = from + 0.03 * (1 - from);
+          const shared = await shareBatches(a, data, batchSize, ctx, { from, to: read, message: 'reading data for the workers' });
+          if (!shared) continue;
+          const rest = mixes.slice(1);
+          const progress = new ProgressSum(rest.map(() => 1));
+          await pool.run(layerwiseTask, { ...setup, data: shared }, rest, {
+            onProgress: (k, f, m) => ctx?.progress?.(read + (1 - read) * progress.set(k, f), m),
+            onResult: (ev, k) => {
+              evs[k + 1] = ev;
+              tell();
+            },
+          }, ctx);
+          break;
+        }
       }
-    };
-    const entry = async (indices: number[]): Promise<LayerwiseEntry> => ({
-      groups: indices.map((i) => groups[i].name),
-      restA: await mixed(indices, 'A'),
-      restB: await mixed(indices, 'B'),
-    });
-    const all = groups.map((_, i) => i);
-    // With every group interpolated the rest is empty, so 'A' or 'B' makes no difference.
-    const full = await mixed(all, 'A');
-    const single: LayerwiseEntry[] = [];
-    for (const i of all) {
-      const e = await entry([i]);
-      single.push(e);
-      opts.onEntry?.('single', e, i);
+    } finally {
+      closeMixer(mixer);
     }
-    const fromInput: LayerwiseEntry[] = [];
-    const fromOutput: LayerwiseEntry[] = [];
-    if (cumulative) {
-      const fullEntry: LayerwiseEntry = { groups: groups.map((g) => g.name), restA: full, restB: full };
-      for (let k = 0; k < G; k++) {
-        const e = k === G - 1 ? fullEntry : await entry(all.slice(0, k + 1));
-        fromInput.push(e);
-        opts.onEntry?.('fromInput', e, k);
-      }
-      for (let k = 0; k < G; k++) {
-        const e = k === G - 1 ? fullEntry : await entry(all.slice(G - 1 - k));
-        fromOutput.push(e);
-        opts.onEntry?.('fromOutput', e, k);
-      }
-    }
-    ctx?.progress?.(1, 'layer-wise barriers: done');
-    return { groups, a: evA, b: evB, full, single, fromInput, fromOutput };
   } finally {
-    ex.dispose();
-    tf.dispose([...pa.values(), ...pb.values()]);
+    await pool?.close();
   }
+  ctx?.progress?.(1, 'layer-wise barriers: done');
+  const [evA, evB, evFull] = evs as Evaluation[];
+  return { ...result, a: evA, b: evB, full: judgeAgainst(evA, evB)(evFull) };
 }
-

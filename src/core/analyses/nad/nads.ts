@@ -30,6 +30,8 @@ export interface NadOptions {
   readonly rings?: number;
   /** Also return the raw gradients (N × D). */
   readonly keepGradients?: boolean;
+  /** Worker threads for the networks' gradients (default: LINEAR_LENS_WORKERS, else one per core; 1: none). */
+  readonly workers?: number;
 }
 
 /** One neural anisotropy direction. */
@@ -86,7 +88,7 @@ export async function computeNads(graph: Graph, opts: NadOptions = {}, ctx?: Wor
   const t0 = performance.now();
   const { gradients, x0, networks } = await finiteDifferenceGradients(
     graph,
-    { networks: opts.networks, scheme, seed, step, x0: opts.x0, outputIndex, batchSize: opts.batchSize, span: { from: 0, to: 0.95 } },
+    { networks: opts.networks, scheme, seed, step, x0: opts.x0, outputIndex, batchSize: opts.batchSize, span: { from: 0, to: 0.95 }, workers: opts.workers },
     ctx,
   );
   const t1 = performance.now();
