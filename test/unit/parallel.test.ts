@@ -16,6 +16,9 @@ import { layerwise } from '../../src/core/analyses/connectivity/layerwise';
 import { computeNads } from '../../src/core/analyses/nad';
 import { CancelledError, UserError } from '../../src/core/errors';
 import { shareBatches, workerCount, WORKERS_ENV, WorkerPool, workerThreads } from '../../src/core/parallel';
+import { wireData } from '../../src/core/parallel/sharedData';
+import { openForModel } from '../../src/core/data/forModel';
+import { batchSource } from '../../src/core/analyses/connectivity/study';
 import { cnnBn, Data, mlp, source, teacherData } from './helpers/connectivity';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -109,6 +112,28 @@ test('example MLPs and CNNs: the curve from two workers is the one-thread curve,
       assert.deepEqual(seen, [0, 1, 2, 3, 4], 'onPoint tells every point once, in α order');
       assert.ok(pooled.barriers.loss > 0);
     }
+  }
+});
+
+test('a dataset file goes to the workers as its spec: each opens it, nothing is copied, the curve is the one-thread curve', { skip: skipExamples }, async () => {
+  const [a, b] = await Promise.all(EXAMPLES.slice(2).map((f) => loadModel(f)));
+  const ds = await openForModel(a, { path: path.join(DATA, 't10k-images-idx3-ubyte.gz'), maxSamples: 400, seed: 3 });
+  try {
+    const data = batchSource(ds);
+    assert.ok(data.spec, 'a dataset source carries its spec');
+    const wire = await wireData(a, data, 128);
+    assert.equal(wire?.kind, 'dataset', 'sent as a spec, not as batches');
+    const alphas = [0, 0.3, 0.6, 1];
+    for (const correction of ['none', 'repair'] as const) {
+      const serial = await lmc(a, b, data, { alphas, batchSize: 128, correction, workers: 1 });
+      const pooled = await clean(`dataset ${correction}`, () => lmc(a, b, data, { alphas, batchSize: 128, correction, workers: 2 }));
+      assertSamePoints(pooled.points, serial.points, `dataset ${correction}`);
+      assert.deepEqual(pooled.barriers, serial.barriers);
+    }
+    const lw = await layerwise(a, b, data, { batchSize: 128, workers: 1 });
+    assert.deepEqual(await clean('dataset layerwise', () => layerwise(a, b, data, { batchSize: 128, workers: 2 })), lw);
+  } finally {
+    ds.close();
   }
 });
 
@@ -227,7 +252,7 @@ test('a UserError in a worker is the same UserError in the parent; a worker that
   const pool = WorkerPool.start(2);
   try {
     const shared = await shareBatches(a, source(mlpData), 100);
-    const wire = { a, b, data: shared!, correction: 'none' as const, batchSize: 100 };
+    const wire = { a, b, data: { kind: 'shared' as const, batches: shared! }, correction: 'none' as const, batchSize: 100 };
     const run = pool.run(lmcPointTask, wire, [0, 0.5, 1], {
       onProgress: () => {
         // Reaches into the pool to end one thread the way a crash would.

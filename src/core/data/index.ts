@@ -119,7 +119,7 @@ export async function openDataset(spec: DatasetSpec, ctx?: WorkContext): Promise
 
     const plan = planPreprocess({ ...source, path: spec.path }, spec.preprocess);
     const subset = spec.subset ? pickSubset(source.size, spec.subset, source.file) : undefined;
-    return makeDataset({ source, labels, plan, subset, onClose: closeAll, path: spec.path });
+    return Object.assign(makeDataset({ source, labels, plan, subset, onClose: closeAll, path: spec.path }), { spec });
   } catch (e) {
     closeAll();
     throw e;

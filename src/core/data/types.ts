@@ -84,6 +84,11 @@ export interface Dataset {
   sample(i: number): Promise<{ x: Float32Array; y?: number }>;
   /** Releases the open files; iterating afterwards throws. */
   close(): void;
+  /**
+   * How it was opened: another thread (a worker) opens the same samples, in the same order, from
+   * this instead of being sent copies of them.
+   */
+  readonly spec?: DatasetSpec;
 }
 
 /**

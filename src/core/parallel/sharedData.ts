@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Batch, BatchSource } from '../analyses/connectivity/data';
 import { forEachBatch } from '../analyses/connectivity/data';
 import { Graph } from '../graph/ir';
+import { openDataset } from '../data';
+import type { DatasetSpec } from '../data/types';
 import { WorkContext } from '../progress';
 
 type Values = Float32Array | Int32Array;
@@ -28,7 +30,7 @@ export interface SharedBatches {
 }
 
 /** Above this many bytes the data is not copied for workers and the job runs in one thread. */
-export const MAX_SHARED_BYTES = 1024 * 2 ** 20;
+export const MAX_SHARED_BYTES = 256 * 2 ** 20;
 
 class TooLarge extends Error {}
 
@@ -79,4 +81,33 @@ export function replaySource(shared: SharedBatches): BatchSource {
     for (const b of shared.batches) yield { x: tensorOf(b.x), ...(b.y ? { y: tensorOf(b.y) } : {}) };
   };
   return Object.assign(source, { samples: shared.samples });
+}
+
+/**
+ * How a job's data reaches its workers. A dataset file goes as its spec and every worker opens
+ * it (memory stays bounded by the batch, whatever the dataset's size, and the samples and their
+ * order are the same); any other source goes as one pass of shared batches, when that pass fits
+ * in `maxBytes`.
+ */
+export type DataWire = { readonly kind: 'dataset'; readonly spec: DatasetSpec } | { readonly kind: 'shared'; readonly batches: SharedBatches };
+
+/** The wire form of `data` for workers; undefined when it is neither a dataset nor small enough to share. */
+export async function wireData(
+  graph: Graph,
+  data: BatchSource,
+  batchSize: number,
+  ctx?: WorkContext,
+  span?: { from: number; to: number; message?: string },
+  maxBytes = MAX_SHARED_BYTES,
+): Promise<DataWire | undefined> {
+  if (data.spec) return { kind: 'dataset', spec: data.spec };
+  const batches = await shareBatches(graph, data, batchSize, ctx, span, maxBytes);
+  return batches ? { kind: 'shared', batches } : undefined;
+}
+
+/** A worker's BatchSource for a wired dataset, and how to release it. */
+export async function openWired(w: DataWire): Promise<{ source: BatchSource; close(): void }> {
+  if (w.kind === 'shared') return { source: replaySource(w.batches), close: () => undefined };
+  const ds = await openDataset(w.spec);
+  return { source: Object.assign((b: number, c?: WorkContext) => ds.batches(b, c), { samples: ds.size, spec: w.spec }), close: () => ds.close() };
 }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { UserError } from '../../errors';
 import { Graph } from '../../graph/ir';
+import type { DatasetSpec } from '../../data/types';
 import { throwIfCancelled, WorkContext } from '../../progress';
 
 /** One batch of samples in the model's own input layout, batch first; the consumer disposes both. */
@@ -15,7 +16,11 @@ export interface Batch {
  * in the same order. `samples`, when the caller knows it, turns batch counts into progress
  * fractions. A Dataset from core/data fits: `Object.assign((b, c) => ds.batches(b, c), { samples: ds.size })`.
  */
-export type BatchSource = ((batchSize: number, ctx?: WorkContext) => AsyncIterable<Batch>) & { readonly samples?: number };
+export type BatchSource = ((batchSize: number, ctx?: WorkContext) => AsyncIterable<Batch>) & {
+  readonly samples?: number;
+  /** The dataset it reads, when it reads one: worker threads open it themselves (parallel/sharedData.ts). */
+  readonly spec?: DatasetSpec;
+};
 
 /** Samples per batch when the caller does not say. */
 export const DEFAULT_BATCH = 256;

@@ -3,7 +3,7 @@ import { Executor } from '../../graph/executor';
 import { Graph } from '../../graph/ir';
 import { WorkerPool } from '../../parallel/pool';
 import { ProgressSum } from '../../parallel/progress';
-import { replaySource, shareBatches, SharedBatches } from '../../parallel/sharedData';
+import { DataWire, openWired, wireData } from '../../parallel/sharedData';
 import { workerPlan, worthWorkers } from '../../parallel/size';
 import { ParallelTask } from '../../parallel/task';
 import { WorkContext } from '../../progress';
@@ -161,17 +161,23 @@ async function evaluateMix(m: Mixer, mix: Mix, span: { from: number; to: number 
   }
 }
 
-/** A layer-wise setup as it crosses to a worker: the data as shared batches. */
+/** A layer-wise setup as it crosses to a worker: the data as a dataset to open or shared batches. */
 export interface MixWire extends Omit<MixSetup, 'data'> {
-  readonly data: SharedBatches;
+  readonly data: DataWire;
 }
 
 /** One layer-wise evaluation in a worker thread; the same code as the serial path. */
-export const layerwiseTask: ParallelTask<MixWire, Mix, Evaluation, Mixer> = {
+export const layerwiseTask: ParallelTask<MixWire, Mix, Evaluation, Mixer & { release(): void }> = {
   name: 'connectivity.layerwise',
-  open: (w) => openMixer({ ...w, data: replaySource(w.data) }),
+  open: async (w) => {
+    const data = await openWired(w.data);
+    return { ...openMixer({ ...w, data: data.source }), release: () => data.close() };
+  },
   run: (m, mix, ctx) => evaluateMix(m, mix, { from: 0, to: 1 }, ctx),
-  close: closeMixer,
+  close: (m) => {
+    closeMixer(m);
+    m.release();
+  },
 };
 
 /** Barrier and accuracy drop of an evaluation against the endpoints A and B. */
@@ -257,7 +263,7 @@ export async function layerwise(a: Graph, b: Graph, data: BatchSource, opts: Lay
           pool ??= WorkerPool.start(plan.workers);
           const from = 1 / mixes.length;
           const read = from + 0.03 * (1 - from);
-          const shared = await shareBatches(a, data, batchSize, ctx, { from, to: read, message: 'reading data for the workers' });
+          const shared = await wireData(a, data, batchSize, ctx, { from, to: read, message: 'reading data for the workers' });
           if (!shared) continue;
           const rest = mixes.slice(1);
           const progress = new ProgressSum(rest.map(() => 1));

@@ -5,7 +5,7 @@ import { Graph } from '../../graph/ir';
 import { WorkContext } from '../../progress';
 import { WorkerPool } from '../../parallel/pool';
 import { ProgressSum } from '../../parallel/progress';
-import { MAX_SHARED_BYTES, replaySource, shareBatches, SharedBatches } from '../../parallel/sharedData';
+import { DataWire, MAX_SHARED_BYTES, openWired, wireData } from '../../parallel/sharedData';
 import { workerPlan, worthWorkers } from '../../parallel/size';
 import { ParallelTask } from '../../parallel/task';
 import { ChannelStats, Correction, hasBatchNorm, repair, repairGoals, repairStatistics, resetBatchNorm } from './batchNorm';
@@ -156,31 +156,39 @@ async function curvePoint(c: Curve, alpha: number, span: { from: number; to: num
   return { alpha, loss: ev.loss, accuracy: ev.accuracy };
 }
 
-/** A curve's setup as it crosses to a worker: the data as shared batches. */
+/** A curve's setup as it crosses to a worker: the data as a dataset to open or shared batches. */
 export interface CurveWire {
   readonly a: Graph;
   readonly b: Graph;
-  readonly data: SharedBatches;
+  readonly data: DataWire;
   /** Absent when the statistics are taken on `data`. */
-  readonly stats?: SharedBatches;
+  readonly stats?: DataWire;
   readonly correction: Correction;
   readonly batchSize: number;
   readonly ends?: EndStats;
 }
 
 /** One α point of a curve, in a worker thread; the same code as the serial path. */
-export const lmcPointTask: ParallelTask<CurveWire, number, LmcPoint, Curve> = {
+export const lmcPointTask: ParallelTask<CurveWire, number, LmcPoint, Curve & { release(): void }> = {
   name: 'lmc.point',
-  open: (w) => openCurve({ ...w, data: replaySource(w.data), stats: replaySource(w.stats ?? w.data) }),
+  open: async (w) => {
+    const data = await openWired(w.data);
+    const stats = w.stats ? await openWired(w.stats) : data;
+    return { ...openCurve({ ...w, data: data.source, stats: stats.source }), release: () => { data.close(); stats.close(); } };
+  },
   run: (c, alpha, ctx) => curvePoint(c, alpha, { from: 0, to: 1 }, ctx),
-  close: closeCurve,
+  close: (c) => {
+    closeCurve(c);
+    c.release();
+  },
 };
 
 /**
  * The α points after the first, spread over the pool's workers, within `span` of the progress
- * scale. The data is read once into shared memory: the workers replay the very batches the
- * one-thread path sees, so each point comes out bit for bit as it would there. Undefined when
- * the data is too large to share (the caller goes on in one thread).
+ * scale. Every worker opens the dataset itself (or, for a source that is not a dataset file,
+ * replays one pass read into shared memory): it sees the very batches the one-thread path sees,
+ * so each point comes out bit for bit as it would there. Undefined when the data is neither a
+ * dataset nor small enough to share (the caller goes on in one thread).
  */
 async function restInWorkers(
   pool: WorkerPool,
@@ -194,8 +202,8 @@ async function restInWorkers(
 ): Promise<LmcPoint[] | undefined> {
   const read = span.from + 0.03 * (span.to - span.from);
   const half = statsData ? (span.from + read) / 2 : read;
-  const shared = await shareBatches(s.a, data, s.batchSize, ctx, { from: span.from, to: half, message: 'reading data for the workers' });
-  const sharedStats = shared && statsData ? await shareBatches(s.a, statsData, s.batchSize, ctx, { from: half, to: read, message: 'reading statistics data for the workers' }) : undefined;
+  const shared = await wireData(s.a, data, s.batchSize, ctx, { from: span.from, to: half, message: 'reading data for the workers' });
+  const sharedStats = shared && statsData ? await wireData(s.a, statsData, s.batchSize, ctx, { from: half, to: read, message: 'reading statistics data for the workers' }) : undefined;
   if (!shared || (statsData && !sharedStats)) return undefined;
   const progress = new ProgressSum(alphas.map(() => 1));
   const ready: (LmcPoint | undefined)[] = [];

@@ -13,7 +13,7 @@ export type Alignment = 'none' | 'weights' | 'activations';
 
 /** A dataset as the analyses read it. */
 export function batchSource(ds: Dataset): BatchSource {
-  return Object.assign((b: number, c?: WorkContext) => ds.batches(b, c), { samples: ds.size });
+  return Object.assign((b: number, c?: WorkContext) => ds.batches(b, c), { samples: ds.size, ...(ds.spec ? { spec: ds.spec } : {}) });
 }
 
 export interface Aligned {
