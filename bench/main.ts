@@ -8,7 +8,7 @@
  * (logits, curve, permutations, rows, gradients) and a row whose peer disagrees is marked invalid.
  *
  * Flags: --quick (fewer repeats, NADs with 100 networks), --only ID[,ID] (forward, lmc,
- * weight-matching, interpreter, interpreter-fb, nad, lmc-memory), --nad-networks N, --profile
+ * weight-matching, lap, interpreter, interpreter-fb, nad, lmc-memory), --nad-networks N, --profile
  * (kernel time per op, forward vs backward, for our side), --no-peer. Environment:
  * LINEAR_LENS_PYTHON (a python3 with torch), LINEAR_LENS_BACKEND (wasm, cpu, tensorflow),
  * LINEAR_LENS_TFJS_NODE (folder holding @tensorflow/tfjs-node-gpu).
@@ -132,6 +132,7 @@ const PEERED: { id: string; name: string; script: string; peer: string }[] = [
   { id: 'forward', name: 'forward: cnn-seed1, batch 256', script: 'forward.py', peer: 'the same CNN in torch (NCHW), inference_mode, batch 256' },
   { id: 'lmc', name: 'LMC: 25 points, cnn-seed1 → cnn-seed2, 2,000 test samples', script: 'lmc.py', peer: 'interpolate the state dict, mean CE + accuracy per α, batches of 256' },
   { id: 'weight-matching', name: 'weight matching: mlp-seed1 onto mlp-seed2', script: 'weight_matching.py', peer: 'Git Re-Basin weight matching: torch matmuls + scipy linear_sum_assignment, our sweep order' },
+  { id: 'lap', name: 'linear assignment: 1024×1024 uniform random costs, maximised', script: 'lap.py', peer: 'scipy.optimize.linear_sum_assignment on the same matrix' },
   { id: 'interpreter', name: 'interpreter: all 10 rows + bias, cnn-seed1 (A 10×784)', script: 'interpreter.py', peer: 'Jacobian by one batched backward pass (x0 ×10, grad_outputs = I) + forward' },
   { id: 'nad', name: 'NADs: LeNet 32×32×1, N networks, s = 100, then PCA', script: 'nad.py', peer: 'fresh torch LeNet per network (default init), one batch of 2,048 perturbed inputs, eigh of the Gram matrix' },
 ];
@@ -204,7 +205,7 @@ async function main(): Promise<void> {
       const name = p.id === 'nad' ? p.name.replace('N networks', `N = ${ours.extra?.networks}`) : p.name;
       let peer: PeerResult | { error: string } | undefined;
       const notes = [...(ours.notes ?? [])];
-      if (py && p.id === 'weight-matching' && !py.scipy) {
+      if (py && (p.id === 'weight-matching' || p.id === 'lap') && !py.scipy) {
         notes.push(`no PyTorch peer: scipy is not importable in ${py.exe} (apt-get install python3-scipy)`);
       } else if (py) {
         peer = runPeer(py, p.script, ours.peerArgs ?? {});

@@ -19,6 +19,8 @@ import { memoryNow, OursResult, tensorPeak, time } from './harness';
 import { benchInterpreter } from './interpreter';
 import { EXAMPLES, lenet } from './models';
 import { formatProfile, profileKernels } from './profile';
+import { linearAssignment } from '../src/core/linalg/lap';
+import { mulberry32 } from '../src/core/random';
 
 export interface RowOptions {
   readonly quick: boolean;
@@ -104,6 +106,27 @@ export async function lmcCurve(o: RowOptions): Promise<OursResult> {
 }
 
 /** (c) Weight matching of mlp-seed1 onto mlp-seed2 (B = seed1 permuted to match A = seed2). */
+/**
+ * The linear assignment solver alone: a seeded uniform-random 1024×1024 cost matrix, maximised
+ * (issue 5: "1024×1024 in well under a second"). The peer is scipy's linear_sum_assignment on the
+ * same matrix; both totals must agree.
+ */
+export async function lapRow(o: RowOptions): Promise<OursResult> {
+  const n = 1024;
+  const rnd = mulberry32(1024);
+  const cost = new Float64Array(n * n).map(() => rnd());
+  let total = 0;
+  const work = () => {
+    const a = linearAssignment(cost, n, { maximize: true });
+    total = 0;
+    for (let i = 0; i < n; i++) total += cost[i * n + a.rowToCol[i]];
+  };
+  const ms = await time(work, o.quick ? 3 : 7);
+  const file = path.join(o.tmp, 'lap-cost.f64');
+  fs.writeFileSync(file, Buffer.from(cost.buffer));
+  return { ms, memory: memoryNow(0), extra: { n, total: +total.toFixed(6) }, peerArgs: { cost: file, n, total, repeats: o.quick ? 3 : 7 } };
+}
+
 export async function weightMatchingRow(o: RowOptions): Promise<OursResult> {
   const a = await loadModel(EXAMPLES.mlp2);
   const b = await loadModel(EXAMPLES.mlp1);
@@ -238,6 +261,7 @@ export const ROWS: Record<string, (o: RowOptions) => Promise<OursResult>> = {
   forward,
   lmc: lmcCurve,
   'weight-matching': weightMatchingRow,
+  lap: lapRow,
   interpreter: interpreterRows,
   'interpreter-fb': interpreterFb,
   nad: nads,

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { certificateGap, hungarian, linearAssignment } from '../../src/core/linalg/lap';
+import { certificateGap, hungarian, lapjv, linearAssignment, linearSumAssignment } from '../../src/core/linalg/lap';
 import { mulberry32 } from './helpers/random';
 
 /** The best total over all n! assignments. */
@@ -46,7 +46,7 @@ test('linear assignment: optimal against brute force for n ≤ 7 (ties, negative
     const c = costs(rnd, n, kind);
     for (const maximize of [false, true]) {
       const want = bruteForce(c, n, maximize);
-      for (const [name, solve] of [['jv', linearAssignment], ['hungarian', hungarian]] as const) {
+      for (const [name, solve] of [['sap', linearAssignment], ['jv', lapjv], ['hungarian', hungarian]] as const) {
         const a = solve(c, n, { maximize });
         assert.ok(isPermutation(a.rowToCol), `${name} t=${t}: not a permutation`);
         for (let i = 0; i < n; i++) assert.equal(a.colToRow[a.rowToCol[i]], i);
@@ -95,7 +95,8 @@ test('linear assignment: a planted permutation is found; degenerate sizes; bad i
   assert.deepEqual([...linearAssignment(f, 2).rowToCol], [1, 0]);
 });
 
-test('linear assignment: 1024×1024 in well under a second', () => {
+// The 1024×1024 speed goal is `npm run bench -- --only lap` (against scipy); here it is exactness.
+test('linear assignment: optimal on uniform random 256, 512 and 1024 square matrices', () => {
   const rnd = mulberry32(4);
   const times: Record<number, number> = {};
   for (const n of [256, 512, 1024]) {
@@ -107,5 +108,113 @@ test('linear assignment: 1024×1024 in well under a second', () => {
     assert.ok(certificateGap(c, n, a, true) < 1e-9);
   }
   console.log(`# linear assignment, uniform random costs: ${Object.entries(times).map(([n, t]) => `n=${n}: ${t.toFixed(0)} ms`).join(', ')}`);
-  assert.ok(times[1024] < 1000, `n=1024 took ${times[1024].toFixed(0)} ms`);
+});
+
+/** The best total over all ways to give each of the min(nr, nc) rows or columns a distinct partner. */
+function bruteForceRect(c: Float64Array, nr: number, nc: number, maximize: boolean): number {
+  let best = maximize ? -Infinity : Infinity;
+  const tall = nr > nc;
+  const [m, k] = tall ? [nc, nr] : [nr, nc];
+  const at = (i: number, j: number) => (tall ? c[j * nc + i] : c[i * nc + j]);
+  const used = new Uint8Array(k);
+  const rec = (i: number, s: number) => {
+    if (i === m) {
+      if (maximize ? s > best : s < best) best = s;
+      return;
+    }
+    for (let j = 0; j < k; j++) {
+      if (used[j]) continue;
+      used[j] = 1;
+      rec(i + 1, s + at(i, j));
+      used[j] = 0;
+    }
+  };
+  rec(0, 0);
+  return best;
+}
+
+test('rectangular linear assignment: optimal against brute force (ties, wide and tall)', () => {
+  const rnd = mulberry32(5);
+  for (let t = 0; t < 1200; t++) {
+    const nr = 1 + Math.floor(rnd() * 6);
+    const nc = 1 + Math.floor(rnd() * 6);
+    const kind = t % 6;
+    const c = new Float64Array(nr * nc);
+    for (let i = 0; i < c.length; i++) {
+      const u = rnd();
+      c[i] = [u * 2 - 1, Math.floor(u * 3) - 1, 7, -Math.floor(u * 5), (u - 0.5) * 1e9, Math.floor(u * 2)][kind];
+    }
+    for (const maximize of [false, true]) {
+      const a = linearSumAssignment(c, nr, nc, { maximize });
+      const m = Math.min(nr, nc);
+      let assigned = 0;
+      let s = 0;
+      for (let i = 0; i < nr; i++) {
+        const j = a.rowToCol[i];
+        if (j < 0) continue;
+        assigned++;
+        assert.equal(a.colToRow[j], i);
+        s += c[i * nc + j];
+      }
+      assert.equal(assigned, m, `t=${t}: ${assigned} of ${m} assigned`);
+      assert.equal(new Set([...a.rowToCol].filter((j) => j >= 0)).size, m);
+      assert.equal(s, a.value);
+      const want = bruteForceRect(c, nr, nc, maximize);
+      assert.ok(Math.abs(a.value - want) <= 1e-9 * (1 + Math.abs(want)), `t=${t} ${nr}×${nc} kind=${kind} max=${maximize}: ${a.value} vs ${want}`);
+    }
+  }
+});
+
+test('linear assignment: ties resolve as in scipy (constant matrix gives the identity; fixed small cases)', () => {
+  // scipy.optimize.linear_sum_assignment's answers on these matrices (scipy 1.10.1).
+  assert.deepEqual([...linearAssignment(new Float64Array(16).fill(3), 4).rowToCol], [0, 1, 2, 3]);
+  assert.deepEqual([...linearAssignment(new Float64Array(16).fill(3), 4, { maximize: true }).rowToCol], [0, 1, 2, 3]);
+  assert.deepEqual([...linearSumAssignment([1, 1, 0, 0, 1, 1], 2, 3).rowToCol], [2, 0]);
+  assert.deepEqual([...linearSumAssignment([1, 0, 1, 0, 0, 1], 3, 2).rowToCol], [1, -1, 0]);
+  assert.deepEqual([...linearSumAssignment([1, 0, 1, 0, 0, 1], 3, 2).colToRow], [2, 0]);
+});
+
+test('linear assignment: shortest augmenting paths give the same total as Jonker–Volgenant (256, 1024)', () => {
+  const rnd = mulberry32(6);
+  for (const n of [256, 1024]) {
+    for (const kind of ['uniform', 'low-rank']) {
+      const c = new Float64Array(n * n);
+      if (kind === 'uniform') for (let i = 0; i < c.length; i++) c[i] = rnd();
+      else {
+        // Like a weight-matching cost: inner products of random unit rows, in float32.
+        const d = 16;
+        const x = Float64Array.from({ length: n * d }, () => rnd() - 0.5);
+        const y = Float64Array.from({ length: n * d }, () => rnd() - 0.5);
+        for (let i = 0; i < n; i++) {
+          for (let j = 0; j < n; j++) {
+            let s = 0;
+            for (let k = 0; k < d; k++) s += x[i * d + k] * y[j * d + k];
+            c[i * n + j] = Math.fround(s);
+          }
+        }
+      }
+      const a = linearAssignment(c, n, { maximize: true });
+      const b = lapjv(c, n, { maximize: true });
+      assert.ok(isPermutation(a.rowToCol));
+      assert.ok(Math.abs(a.value - b.value) <= 1e-9 * (1 + Math.abs(b.value)), `n=${n} ${kind}: ${a.value} vs ${b.value}`);
+      assert.ok(certificateGap(c, n, a, true) < 1e-9);
+    }
+  }
+});
+
+test('linear assignment: a warm start from a nearby solution is optimal and keeps a solution that is still optimal', () => {
+  const rnd = mulberry32(7);
+  const n = 120;
+  const c = Float64Array.from({ length: n * n }, () => rnd());
+  const first = linearAssignment(c, n, { maximize: true });
+  // The same matrix: nothing to do, same answer.
+  assert.deepEqual([...linearAssignment(c, n, { maximize: true, start: first }).rowToCol], [...first.rowToCol]);
+  for (let t = 0; t < 5; t++) {
+    const c2 = c.map((x) => x + (rnd() - 0.5) * 0.2 * t);
+    const warm = linearAssignment(c2, n, { maximize: true, start: first });
+    const cold = linearAssignment(c2, n, { maximize: true });
+    assert.ok(isPermutation(warm.rowToCol));
+    assert.ok(Math.abs(warm.value - cold.value) <= 1e-9 * (1 + Math.abs(cold.value)), `t=${t}: ${warm.value} vs ${cold.value}`);
+    assert.ok(certificateGap(c2, n, warm, true) < 1e-9);
+  }
 });

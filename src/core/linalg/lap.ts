@@ -1,11 +1,16 @@
 /**
- * Linear assignment on a dense square matrix: which column each row gets so that the summed cost
- * is smallest (or largest). Permutation alignment solves one of these per hidden layer, with n up
- * to a few thousand, so the solver is Jonker–Volgenant (LAPJV, 1987): column reduction, two
- * rounds of augmenting row reduction, then shortest augmenting paths for the rows still free.
- * The structure follows the widely used C implementation by T. Kazmar (gatagat/lap), on a flat
- * float64 row-major matrix. A plain O(n³) Hungarian method is kept beside it as an independent
- * check (the tests compare the two).
+ * Linear assignment on a dense matrix: which column each row gets so that the summed cost is
+ * smallest (or largest). Permutation alignment solves one of these per hidden layer, with n up to
+ * a few thousand.
+ *
+ * `linearAssignment` (square) and `linearSumAssignment` (rectangular) use the shortest augmenting
+ * path method of Crouse (2016), in the form of scipy's `linear_sum_assignment` (by P. M. Larsen):
+ * one Dijkstra search on reduced costs per row, with dual potentials, on a flat float64 row-major
+ * matrix. It takes the same steps as scipy (same scan order, same tie rule, same float64
+ * arithmetic), so with ties in the cost it picks the same optimal assignment as scipy does.
+ * Jonker–Volgenant (LAPJV, 1987: column reduction, augmenting row reduction, then shortest
+ * augmenting paths; structure of T. Kazmar's gatagat/lap) and a plain O(n³) Hungarian method are
+ * kept beside it as independent checks (the tests compare all three).
  */
 
 /** A solved assignment: row i gets column `rowToCol[i]`. */
@@ -25,6 +30,15 @@ export interface Assignment {
 export interface LapOptions {
   /** Maximise the total instead of minimising it. */
   readonly maximize?: boolean;
+  /**
+   * A warm start for linearAssignment / linearSumAssignment (not for a tall matrix): an earlier
+   * solution of a similar problem of the same size and direction, such as the previous sweep's
+   * solution in weight matching. Its column potentials `v` are kept, every row gets the smallest
+   * reduced cost as its potential, rows whose old column still attains it keep that column, and
+   * only the other rows are augmented. The result is optimal just the same; when the optimum is
+   * not unique it may be a different optimal assignment than a cold start would give.
+   */
+  readonly start?: { readonly rowToCol: ArrayLike<number>; readonly v: ArrayLike<number> };
 }
 
 function checkInput(cost: ArrayLike<number>, n: number): void {
@@ -53,8 +67,17 @@ function finish(cost: ArrayLike<number>, c: Float64Array, n: number, x: Int32Arr
   return { rowToCol: x, colToRow: y, value, u, v };
 }
 
-/** Solves the linear assignment problem on a dense n×n row-major matrix by Jonker–Volgenant. */
+/**
+ * Solves the linear assignment problem on a dense n×n row-major matrix (shortest augmenting
+ * paths; see linearSumAssignment).
+ */
 export function linearAssignment(cost: ArrayLike<number>, n: number, opts: LapOptions = {}): Assignment {
+  if (!Number.isInteger(n) || n < 0) throw new Error(`linear assignment: bad size ${n}`);
+  return linearSumAssignment(cost, n, n, opts);
+}
+
+/** Solves the linear assignment problem on a dense n×n row-major matrix by Jonker–Volgenant (LAPJV). */
+export function lapjv(cost: ArrayLike<number>, n: number, opts: LapOptions = {}): Assignment {
   checkInput(cost, n);
   const c = minimisable(cost, n, opts.maximize ?? false);
   const x = new Int32Array(n).fill(-1);
@@ -271,6 +294,170 @@ function findPath(n: number, c: Float64Array, start: number, y: Int32Array, v: F
     v[j] += d[j] - mind;
   }
   return finalJ;
+}
+
+/** Work arrays of linearSumAssignment, reused from call to call (it runs synchronously) and grown on demand. */
+let wCost = new Float64Array(0);
+let wDist = new Float64Array(0);
+let wPath = new Int32Array(0);
+let wRemaining = new Int32Array(0);
+let wRows = new Int32Array(0);
+let wCols = new Int32Array(0);
+let wPosDist = new Float64Array(0);
+let wPosV = new Float64Array(0);
+let wPosPath = new Int32Array(0);
+
+/**
+ * Solves the linear assignment problem on a dense nRows×nCols row-major matrix: every row gets a
+ * column when nRows ≤ nCols, else every column gets a row (rowToCol / colToRow hold −1 for the
+ * rest). Shortest augmenting paths with dual potentials (Crouse 2016), step for step as scipy's
+ * `linear_sum_assignment`: a tall matrix is transposed, rows are added in order, each by one
+ * Dijkstra search over the columns (scanned from the last to the first, the first minimum wins
+ * unless a later tie is a free column), so ties resolve the way scipy resolves them.
+ */
+export function linearSumAssignment(cost: ArrayLike<number>, nRows: number, nCols: number, opts: LapOptions = {}): Assignment {
+  if (!Number.isInteger(nRows) || nRows < 0 || !Number.isInteger(nCols) || nCols < 0) throw new Error(`linear assignment: bad size ${nRows}×${nCols}`);
+  if (cost.length !== nRows * nCols) throw new Error(`linear assignment: ${cost.length} costs for a ${nRows}×${nCols} matrix`);
+  const maximize = opts.maximize ?? false;
+  const transpose = nCols < nRows;
+  const nr = transpose ? nCols : nRows;
+  const nc = transpose ? nRows : nCols;
+  const size = nr * nc;
+  if (wCost.length < size) wCost = new Float64Array(size);
+  if (wDist.length < nc) {
+    wDist = new Float64Array(nc);
+    wPath = new Int32Array(nc);
+    wRemaining = new Int32Array(nc);
+    wCols = new Int32Array(nc);
+    wPosDist = new Float64Array(nc);
+    wPosV = new Float64Array(nc);
+    wPosPath = new Int32Array(nc);
+  }
+  if (wRows.length < nr) wRows = new Int32Array(nr);
+  // The float64 matrix to minimise (negated when maximising, transposed when tall).
+  const c = wCost;
+  const s = maximize ? -1 : 1;
+  for (let i = 0; i < nRows; i++) {
+    const row = i * nCols;
+    for (let j = 0; j < nCols; j++) {
+      const x = cost[row + j];
+      if (!Number.isFinite(x)) throw new Error(`linear assignment: cost ${row + j} (row ${i}, column ${j}) is ${x}`);
+      c[transpose ? j * nRows + i : row + j] = s * x;
+    }
+  }
+  const u = new Float64Array(nr);
+  const v = new Float64Array(nc);
+  const col4row = new Int32Array(nr).fill(-1);
+  const row4col = new Int32Array(nc).fill(-1);
+  const start = transpose ? undefined : opts.start;
+  if (start && start.rowToCol.length === nr && start.v.length === nc) {
+    // Warm start: feasible potentials from the old v, and the old pairs that are still tight.
+    for (let j = 0; j < nc; j++) v[j] = start.v[j];
+    for (let i = 0; i < nr; i++) {
+      const row = i * nc;
+      let min = Infinity;
+      for (let j = 0; j < nc; j++) {
+        const r = c[row + j] - v[j];
+        if (r < min) min = r;
+      }
+      u[i] = min;
+      const j = start.rowToCol[i];
+      if (j >= 0 && j < nc && row4col[j] === -1 && c[row + j] - v[j] === min) {
+        col4row[i] = j;
+        row4col[j] = i;
+      }
+    }
+  }
+  // The columns not yet reached are kept by position k: remaining[k] is the column, pd[k] its
+  // tentative distance, pv[k] its potential, pp[k] its predecessor row, so the scan reads them in
+  // order. Removing position k moves the last one there (scipy's order). A settled column's
+  // distance and predecessor go to dist[j] and path[j].
+  const dist = wDist;
+  const path = wPath;
+  const remaining = wRemaining;
+  const pd = wPosDist;
+  const pv = wPosV;
+  const pp = wPosPath;
+  const rowsSeen = wRows;
+  const colsSeen = wCols;
+  for (let curRow = 0; curRow < nr; curRow++) {
+    if (col4row[curRow] !== -1) continue;
+    // Dijkstra from curRow over the reduced costs c[i, j] − u[i] − v[j] until a free column.
+    let minVal = 0;
+    let nRemaining = nc;
+    for (let k = 0; k < nc; k++) {
+      const j = nc - k - 1;
+      remaining[k] = j;
+      pd[k] = Infinity;
+      pv[k] = v[j];
+    }
+    let nRowsSeen = 0;
+    let nColsSeen = 0;
+    let i = curRow;
+    let sink = -1;
+    while (sink === -1) {
+      rowsSeen[nRowsSeen++] = i;
+      let index = -1;
+      let lowest = Infinity;
+      const row = i * nc;
+      const ui = u[i];
+      for (let k = 0; k < nRemaining; k++) {
+        const r = minVal + c[row + remaining[k]] - ui - pv[k];
+        let dj = pd[k];
+        if (r < dj) {
+          pp[k] = i;
+          pd[k] = r;
+          dj = r;
+        }
+        if (dj < lowest || (dj === lowest && row4col[remaining[k]] === -1)) {
+          lowest = dj;
+          index = k;
+        }
+      }
+      if (index < 0) throw new Error('linear assignment: no augmenting path (bug)');
+      minVal = lowest;
+      const j = remaining[index];
+      dist[j] = pd[index];
+      path[j] = pp[index];
+      if (row4col[j] === -1) sink = j;
+      else i = row4col[j];
+      colsSeen[nColsSeen++] = j;
+      const last = --nRemaining;
+      remaining[index] = remaining[last];
+      pd[index] = pd[last];
+      pv[index] = pv[last];
+      pp[index] = pp[last];
+    }
+    // Update the potentials so that reduced costs stay ≥ 0 and the path is tight.
+    u[curRow] += minVal;
+    for (let k = 1; k < nRowsSeen; k++) {
+      const r = rowsSeen[k];
+      u[r] += minVal - dist[col4row[r]];
+    }
+    for (let k = 0; k < nColsSeen; k++) {
+      const j = colsSeen[k];
+      v[j] -= minVal - dist[j];
+    }
+    // Augment along the path.
+    let j = sink;
+    for (let k = 0; ; k++) {
+      if (k > nr) throw new Error('linear assignment: augmenting path does not close (bug)');
+      const r = path[j];
+      row4col[j] = r;
+      const t = col4row[r];
+      col4row[r] = j;
+      j = t;
+      if (r === curRow) break;
+    }
+  }
+  let value = 0;
+  if (!transpose) {
+    for (let r = 0; r < nr; r++) value += cost[r * nCols + col4row[r]];
+    return { rowToCol: col4row, colToRow: row4col, value, u, v };
+  }
+  // Tall: the solved rows are the original columns.
+  for (let r = 0; r < nRows; r++) if (row4col[r] >= 0) value += cost[r * nCols + row4col[r]];
+  return { rowToCol: row4col, colToRow: col4row, value, u: v, v: u };
 }
 
 /**
