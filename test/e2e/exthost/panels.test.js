@@ -155,8 +155,9 @@ describe('Linear Lens panels (extension host)', function () {
     assert.deepEqual(done.figureIds, ['curve', 'map', 'bars']);
     assert.deepEqual(done.tableIds, ['table']);
     assert.equal(done.fromCache, false);
-    assert.ok(await api.panels.cache.has(state.key), 'the result is in the cache');
-    assert.equal(api.panels.recent()[0]?.state.key, state.key, 'first in the recent results');
+    // The panel shows the result first and then stores it (a write to a temporary file and a rename).
+    await waitFor(() => api.panels.cache.has(state.key), 'the result in the cache');
+    await waitFor(() => api.panels.recent()[0]?.state.key === state.key, 'the result first in the recent results');
     await Promise.race([recentChanged, sleep(30_000).then(() => { throw new Error('no thumbnail from the panel page within 30 s'); })]);
     const thumb = api.panels.recent()[0].thumbnail;
     const { share, width, height } = nonBlankShare(root, thumb);
@@ -217,7 +218,7 @@ describe('Linear Lens panels (extension host)', function () {
     assert.equal(await api.panels.retry(state.key), true);
     const s = await waitStatus(state, 'done', 60_000);
     assert.equal(s.error, undefined);
-    assert.ok(await api.panels.cache.has(state.key));
+    await waitFor(() => api.panels.cache.has(state.key), 'the result in the cache');
     await closePanel(state.title);
   });
 

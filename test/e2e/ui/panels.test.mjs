@@ -57,10 +57,15 @@ async function canvasHash(frame, figureId) {
 }
 
 /** Accepts the save dialog (VS Code's own, a quick input holding the suggested path) as suggested. */
-async function acceptSaveDialog(wb) {
+async function acceptSaveDialog(wb, name) {
   const input = wb.page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible' });
-  const suggested = await input.inputValue();
+  // VS Code's simple save dialog fills in the suggested path after it shows, and under load that
+  // can take a while: Enter before then saves under another name (or the previous dialog's).
+  const suggested = await waitFor(async () => {
+    const v = await input.inputValue().catch(() => '');
+    return v.endsWith(`/${name}`) ? v : null;
+  }, { timeout: 30_000, what: `the save dialog to suggest ${name}` });
   await input.press('Enter');
   // Replacing a file from an earlier run asks first.
   const replace = wb.page.locator('.monaco-dialog-box .monaco-button', { hasText: /^Replace$/ });
@@ -136,7 +141,7 @@ describe('Linear Lens analysis panels (UI)', function () {
   it('exports a figure as PNG and the table as CSV through the save dialog', async function () {
     const panel = await pageFrame(wb, 'panel');
     await panel.locator('figure[data-figure-id="curve"] vscode-button[data-export="png"]').click();
-    const pngPath = await acceptSaveDialog(wb);
+    const pngPath = await acceptSaveDialog(wb, 'batch-means.png');
     assert.match(pngPath, /batch-means\.png$/);
     await wb.notification('Saved').first().waitFor({ timeout: 30_000 });
     const note = await wb.notification('Saved').first().innerText();
@@ -147,7 +152,7 @@ describe('Linear Lens analysis panels (UI)', function () {
     assert.ok(readFileSync(png).length > 2000, 'a real picture');
 
     await panel.locator('figure[data-table-id="table"] vscode-button[data-export="csv"]').click();
-    await acceptSaveDialog(wb);
+    await acceptSaveDialog(wb, 'batch-means.csv');
     const csv = join(folder, 'batch-means.csv');
     await waitFor(() => existsSync(csv) && readFileSync(csv, 'utf8').length > 0, { what: csv });
     const lines = readFileSync(csv, 'utf8').trim().split('\n');
