@@ -35,9 +35,10 @@ const PRODUCTS: ReadonlySet<OpName> = new Set<OpName>(['mul', 'div', 'maximum', 
 const SECANT_FLOOR = 1e-4;
 
 export type Gate =
-  | { kind: 'elementwise'; g: tf.Tensor; c: tf.Tensor }
+  | { kind: 'elementwise'; g: tf.Tensor; c: tf.Tensor | undefined } // c undefined: all zero (ReLU, LeakyReLU, PReLU)
   | { kind: 'maxPool'; masks: tf.Tensor[]; pads: [Pair, Pair] }
-  | { kind: 'maxPoolTiled'; mask: tf.Tensor; pads: [Pair, Pair]; k: Pair; crop: [number, number] }
+  // mask: [1, crop, C]; mask6, the same data as [1, oh, kh, ow, kw, C] for the broadcast in the backward pass
+  | { kind: 'maxPoolTiled'; mask: tf.Tensor; mask6: tf.Tensor; pads: [Pair, Pair]; k: Pair; crop: [number, number] }
   | { kind: 'globalMaxPool'; mask: tf.Tensor }
   | { kind: 'norm'; mean: tf.Tensor; invStd: tf.Tensor }
   | { kind: 'product'; others: tf.Tensor[] } // stream-0 values of every operand but the first
@@ -98,8 +99,10 @@ export function makeGate(graph: Graph, n: Node, z0: tf.Tensor[], param: (slot: '
 
   function build(): Gate {
     if (ELEMENTWISE.has(op.op)) {
-      const f = (z: tf.Tensor) => applyOp(n, [z], (slot) => (slot === 'alpha' ? param('alpha') : undefined), false);
       const z = z0[0];
+      // ReLU: the slope is step(z0), exactly what tf.grad of relu gives, and c = 0; no tf.grad needed
+      if (op.op === 'relu') return { kind: 'elementwise', g: tf.keep(tf.step(z)), c: undefined } as Gate;
+      const f = (t: tf.Tensor) => applyOp(n, [t], (slot) => (slot === 'alpha' ? param('alpha') : undefined), false);
       const fz = f(z);
       const slope = tf.grad((t: tf.Tensor) => tf.sum(f(t)))(z);
       let g: tf.Tensor;
@@ -117,26 +120,48 @@ export function makeGate(graph: Graph, n: Node, z0: tf.Tensor[], param: (slot: '
       }
       // c is whatever makes the gate exact at z0: f0 for the secant, f(z0) − f'(z0)·z0 for the tangent.
       const c = tf.sub(fz, tf.mul(g, z));
-      return { kind: 'elementwise', g: tf.keep(g), c: tf.keep(c) } as Gate;
+      // ReLU, LeakyReLU and PReLU give c = 0 everywhere: then stream 1 skips the add (x + 0 = x).
+      const zero = !tf.any(tf.notEqual(c, 0)).dataSync()[0];
+      return { kind: 'elementwise', g: tf.keep(g), c: zero ? undefined : tf.keep(c) } as Gate;
     }
     if (op.op === 'maxPool') {
       const z = z0[0] as tf.Tensor4D;
       const [, h, w] = z.shape;
       const pads = poolPads(op.padding, h, w, op.poolSize, op.strides);
-      const zp = tf.pad(z, [[0, 0], [...pads[0]], [...pads[1]], [0, 0]], -3.4e38) as tf.Tensor4D;
+      const zp = pad4(z, pads, -3.4e38);
       const out = applyOp(n, [z], () => undefined, false) as tf.Tensor4D;
       const [, oh, ow] = out.shape;
       if (op.strides[0] === op.poolSize[0] && op.strides[1] === op.poolSize[1]) {
         // Non-overlapping windows (the usual 2×2/2): one switch mask over the input, so stream 1
-        // is a sum-pool of z1 ⊙ mask. No per-offset slicing, which is slow on WASM.
+        // is a sum-pool of z1 ⊙ mask. No per-offset slicing, which is slow on WASM. The mask is
+        // built in plain JS from stream 0's values (batch of one, small): WASM's tf.tile at rank 6,
+        // which this used to take, cost more than the whole rows pass.
         const [kh, kw] = op.poolSize;
         const crop: [number, number] = [oh * kh, ow * kw];
-        const zc = tf.slice(zp, [0, 0, 0, 0], [1, crop[0], crop[1], zp.shape[3]]);
-        const up = tf.reshape(tf.tile(tf.reshape(out, [1, oh, 1, ow, 1, zp.shape[3]]), [1, 1, kh, 1, kw, 1]), [1, crop[0], crop[1], zp.shape[3]]);
-        const eq = tf.cast(tf.equal(zc, up), 'float32');
-        const count = tf.mul(tf.avgPool(eq as tf.Tensor4D, [kh, kw], [kh, kw], 'valid'), kh * kw);
-        const countUp = tf.reshape(tf.tile(tf.reshape(count, [1, oh, 1, ow, 1, zp.shape[3]]), [1, 1, kh, 1, kw, 1]), eq.shape);
-        return { kind: 'maxPoolTiled', mask: tf.keep(tf.div(eq, countUp)), pads, k: [kh, kw], crop } as Gate;
+        const ch = zp.shape[3];
+        const wp = zp.shape[2];
+        const zd = zp.dataSync() as Float32Array;
+        const od = out.dataSync() as Float32Array;
+        const md = new Float32Array(crop[0] * crop[1] * ch);
+        for (let r = 0; r < oh; r++) {
+          for (let q = 0; q < ow; q++) {
+            for (let c = 0; c < ch; c++) {
+              const m = od[(r * ow + q) * ch + c];
+              let count = 0;
+              for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) if (zd[((r * kh + i) * wp + q * kw + j) * ch + c] === m) count++;
+              if (count === 0) continue;
+              const share = Math.fround(1 / count);
+              for (let i = 0; i < kh; i++) {
+                for (let j = 0; j < kw; j++) {
+                  const at = ((r * kh + i) * wp + q * kw + j) * ch + c;
+                  if (zd[at] === m) md[((r * kh + i) * crop[1] + q * kw + j) * ch + c] = share;
+                }
+              }
+            }
+          }
+        }
+        const mask = tf.tensor4d(md, [1, crop[0], crop[1], ch]);
+        return { kind: 'maxPoolTiled', mask: tf.keep(mask), mask6: tf.keep(tf.reshape(mask, [1, oh, kh, ow, kw, ch])), pads, k: [kh, kw], crop } as Gate;
       }
       // Switch masks, one per window offset; ties share the vote so the gate stays exact.
       const raw: tf.Tensor[] = [];
@@ -173,10 +198,10 @@ export function makeGate(graph: Graph, n: Node, z0: tf.Tensor[], param: (slot: '
 export function applyGate(n: Node, gate: Gate, z1: tf.Tensor[], param: (slot: ParamSlot) => tf.Tensor | undefined): tf.Tensor {
   switch (gate.kind) {
     case 'elementwise':
-      return tf.add(tf.mul(gate.g, z1[0]), gate.c);
+      return gate.c ? tf.add(tf.mul(gate.g, z1[0]), gate.c) : tf.mul(gate.g, z1[0]);
     case 'maxPool': {
       const op = n.op as Extract<Node['op'], { op: 'maxPool' }>;
-      const x = tf.pad(z1[0] as tf.Tensor4D, [[0, 0], [...gate.pads[0]], [...gate.pads[1]], [0, 0]]) as tf.Tensor4D;
+      const x = pad4(z1[0] as tf.Tensor4D, gate.pads);
       const [, oh, ow] = gate.masks[0].shape;
       let k = 0;
       const parts: tf.Tensor[] = [];
@@ -184,10 +209,9 @@ export function applyGate(n: Node, gate: Gate, z1: tf.Tensor[], param: (slot: Pa
       return tf.addN(parts);
     }
     case 'maxPoolTiled': {
-      let x = tf.pad(z1[0] as tf.Tensor4D, [[0, 0], [...gate.pads[0]], [...gate.pads[1]], [0, 0]]) as tf.Tensor4D;
+      let x = pad4(z1[0] as tf.Tensor4D, gate.pads);
       if (x.shape[1] !== gate.crop[0] || x.shape[2] !== gate.crop[1]) x = tf.slice(x, [0, 0, 0, 0], [x.shape[0], gate.crop[0], gate.crop[1], x.shape[3]]);
-      const [kh, kw] = gate.k;
-      return tf.mul(tf.avgPool(tf.mul(x, gate.mask) as tf.Tensor4D, [kh, kw], [kh, kw], 'valid'), kh * kw);
+      return sumPoolMasked(x, gate);
     }
     case 'globalMaxPool': {
       const keepDims = (n.op as { keepDims: boolean }).keepDims;
@@ -211,4 +235,26 @@ export function applyGate(n: Node, gate: Gate, z1: tf.Tensor[], param: (slot: Pa
     case 'select':
       return tf.add(tf.mul(gate.mask, z1[0]), tf.mul(tf.sub(1, gate.mask), z1[1]));
   }
+}
+
+/** tf.pad, skipped when every pad is 0 (its backward slice costs as much as the pad). */
+function pad4(x: tf.Tensor4D, pads: [Pair, Pair], value = 0): tf.Tensor4D {
+  if (pads[0][0] === 0 && pads[0][1] === 0 && pads[1][0] === 0 && pads[1][1] === 0) return x;
+  return tf.pad(x, [[0, 0], [...pads[0]], [...pads[1]], [0, 0]], value) as tf.Tensor4D;
+}
+
+/**
+ * Σ over each non-overlapping kh×kw window of x ⊙ mask. Forward: avgPool × k² as before. Backward
+ * (the rows): dx = dy broadcast over each window, ⊙ mask, one rank-6 broadcast multiply, where
+ * tfjs's own gradient goes through WASM's AvgPoolGrad (about 5× slower at these sizes).
+ */
+function sumPoolMasked(x: tf.Tensor4D, gate: Extract<Gate, { kind: 'maxPoolTiled' }>): tf.Tensor {
+  const [kh, kw] = gate.k;
+  const [b, h, w, c] = x.shape;
+  const f = tf.customGrad(((xs: tf.Tensor) => {
+    const value = tf.mul(tf.avgPool(tf.mul(xs, gate.mask) as tf.Tensor4D, [kh, kw], [kh, kw], 'valid'), kh * kw);
+    const gradFunc = (dy: tf.Tensor) => tf.reshape(tf.mul(tf.reshape(dy, [b, h / kh, 1, w / kw, 1, c]), gate.mask6), [b, h, w, c]);
+    return { value, gradFunc };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return f(x) as tf.Tensor;
 }

@@ -5,6 +5,7 @@ import { Graph, Node, sizeOf } from '../../graph/ir';
 import { checkpoint, WorkContext } from '../../progress';
 import { Gate, SmoothRule, applyGate, gateKind, makeGate, needsGate } from './gates';
 import { topSingular, SingularResult } from './svd';
+import { ConvRoute, applyConvRoute, convRoute } from './conv';
 
 export type { SmoothRule } from './gates';
 
@@ -63,6 +64,9 @@ export function finalSoftmax(g: Graph): Node | undefined {
 export class LinearInterpreter {
   private readonly ex: Executor;
   private readonly gates = new Map<string, Gate>();
+  private readonly convs = new Map<string, ConvRoute>();
+  /** ReLU gates folded into the next max-pool's mask (see fuseMasks). */
+  private readonly passThrough = new Set<string>();
   private readonly end: Node;
   readonly skipped: Node | undefined;
   readonly inputShape: readonly number[];
@@ -102,6 +106,13 @@ export class LinearInterpreter {
     this.x0 = tf.tensor(x0, [1, ...this.inputShape]);
     const gated = this.graph.nodes.filter((nd) => needsGate(nd) && !this.isAfterEnd(nd) && nd !== this.skipped);
     const tapIds = [...new Set(gated.flatMap((nd) => nd.inputs))];
+    const byId = new Map(this.graph.nodes.map((nd) => [nd.id, nd]));
+    const own = this.ex.params();
+    for (const nd of this.graph.nodes) {
+      const inNode = nd.inputs.length === 1 ? byId.get(nd.inputs[0]) : undefined;
+      const route = inNode && !this.isAfterEnd(nd) ? convRoute(nd, nd.params.kernel ? own.get(nd.params.kernel) : undefined, inNode.shape) : undefined;
+      if (route) this.convs.set(nd.id, route);
+    }
     const run = this.ex.run([this.x0], { outputs: [this.end.id], taps: tapIds, hook: this.skipHook });
     const params = this.ex.params();
     try {
@@ -110,19 +121,52 @@ export class LinearInterpreter {
         const alphaKey = nd.params.alpha;
         this.gates.set(nd.id, makeGate(this.graph, nd, z0, () => (alphaKey ? params.get(alphaKey) : undefined), this.rule));
       }
+      this.fuseMasks();
       return { output: run.outputs[0].dataSync() as Float32Array };
     } finally {
       tf.dispose([...run.outputs, ...run.taps.values()]);
     }
   }
 
-  /** Stream 0 is the ordinary network, up to the logits. */
-  private skipHook: NodeHook = (n, ins) => (n === this.skipped ? ins[0] : undefined);
+  /**
+   * A ReLU-type gate (y1 = g ⊙ z1, no offset) whose only reader is a non-overlapping max-pool gate
+   * with no pads or crop: its mask g goes into the pool's mask (g ∈ {0, 1}, so (g·z)·m = z·(g·m)
+   * exactly) and stream 1 passes the ReLU through, one multiply less each way.
+   */
+  private fuseMasks(): void {
+    const readers = new Map<string, number>();
+    for (const nd of this.graph.nodes) for (const i of nd.inputs) readers.set(i, (readers.get(i) ?? 0) + 1);
+    for (const o of this.graph.outputs) readers.set(o.node, (readers.get(o.node) ?? 0) + 1);
+    for (const nd of this.graph.nodes) {
+      const pool = this.gates.get(nd.id);
+      if (!pool || pool.kind !== 'maxPoolTiled' || nd.inputs.length !== 1) continue;
+      const r = nd.inputs[0];
+      const unit = this.gates.get(r);
+      if (!unit || unit.kind !== 'elementwise' || unit.c || readers.get(r) !== 1 || r === this.end.id) continue;
+      const rOp = this.graph.nodes.find((x) => x.id === r)!.op.op;
+      if (rOp !== 'relu') continue;
+      if (unit.g.shape.join() !== pool.mask.shape.join()) continue; // pads or a crop
+      const fused = tf.mul(pool.mask, unit.g);
+      const fused6 = tf.reshape(fused, pool.mask6.shape);
+      tf.dispose([pool.mask, pool.mask6]);
+      this.gates.set(nd.id, { ...pool, mask: fused, mask6: fused6 });
+      this.passThrough.add(r);
+    }
+  }
+
+  /** Stream 0 is the ordinary network, up to the logits (plain convs by the faster route, same values). */
+  private skipHook: NodeHook = (n, ins, _compute, param) => {
+    if (n === this.skipped) return ins[0];
+    const c = this.convs.get(n.id);
+    return c ? applyConvRoute(c, ins[0], param('kernel')!, param('bias')) : undefined;
+  };
 
   private hook: NodeHook = (n, ins, _compute, param) => {
-    if (n === this.skipped) return ins[0];
+    if (n === this.skipped || this.passThrough.has(n.id)) return ins[0];
     const g = this.gates.get(n.id);
-    return g ? applyGate(n, g, ins, param) : undefined;
+    if (g) return applyGate(n, g, ins, param);
+    const c = this.convs.get(n.id);
+    return c ? applyConvRoute(c, ins[0], param('kernel')!, param('bias')) : undefined;
   };
 
   /** F1 on a batch of stream-1 inputs [B, ...inputShape]: affine in them. Returns [B, m]. */
@@ -146,9 +190,12 @@ export class LinearInterpreter {
   transposeTimes(u: tf.Tensor2D): tf.Tensor2D {
     return tf.tidy(() => {
       const x = tf.zeros([u.shape[0], ...this.inputShape]);
-      // F1 is affine, so the gradient of Σ_b ⟨u_b, F1(x_b)⟩ w.r.t. x_b is Aᵀu_b wherever x is.
-      const g = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(this.f1(t), u)))(x);
-      return tf.reshape(g, [u.shape[0], this.n]);
+      // F1 is affine, so the gradient of Σ_b ⟨u_b, F1(x_b)⟩ w.r.t. x_b is Aᵀu_b wherever x is:
+      // the VJP of F1 with dy = U. At x = 0 the forward pass is F1(0) = b on every row, so it
+      // also gives the bias when that is not known yet (saves a separate forward pass).
+      const { value, grad } = tf.valueAndGrad((t: tf.Tensor) => this.f1(t))(x, u);
+      if (!this.biasT) this.biasT = tf.keep(tf.slice(value, [0, 0], [1, this.m]));
+      return tf.reshape(grad, [u.shape[0], this.n]);
     });
   }
 
@@ -194,14 +241,17 @@ export class LinearInterpreter {
 
   private disposeGates(): void {
     for (const g of this.gates.values()) {
-      if (g.kind === 'elementwise') tf.dispose([g.g, g.c]);
+      if (g.kind === 'elementwise') tf.dispose(g.c ? [g.g, g.c] : [g.g]);
       else if (g.kind === 'maxPool') tf.dispose(g.masks);
-      else if (g.kind === 'maxPoolTiled') g.mask.dispose();
+      else if (g.kind === 'maxPoolTiled') tf.dispose([g.mask, g.mask6]);
       else if (g.kind === 'globalMaxPool' || g.kind === 'select') g.mask.dispose();
       else if (g.kind === 'norm') tf.dispose([g.mean, g.invStd]);
       else tf.dispose(g.others);
     }
     this.gates.clear();
+    this.passThrough.clear();
+    for (const c of this.convs.values()) c.flipped.dispose();
+    this.convs.clear();
     this.x0?.dispose();
     this.biasT?.dispose();
     this.x0 = undefined;
@@ -232,14 +282,15 @@ export async function interpret(graph: Graph, x0: Float32Array, opts: InterpretO
   const li = new LinearInterpreter(graph, opts.smooth ?? 'secant');
   try {
     const { output } = li.setInput(x0);
-    const bias = (await li.bias().data()) as Float32Array;
     const batch = opts.batchSize ?? 64;
     const rowSpec = opts.rows ?? (li.m <= 100 ? 'all' : 'none');
     const rowIds = rowSpec === 'all' ? Array.from({ length: li.m }, (_, i) => i) : rowSpec === 'none' ? [] : [...rowSpec];
     for (const r of rowIds) if (!(r >= 0 && r < li.m)) throw new UserError(`${graph.file}: output ${r} does not exist; the map has ${li.m} outputs.`, graph.file);
     const colIds = [...(opts.columns ?? [])];
     for (const c of colIds) if (!(c >= 0 && c < li.n)) throw new UserError(`${graph.file}: input ${c} does not exist; the model has ${li.n} inputs.`, graph.file);
+    // rows first: their forward pass at x = 0 is F1(0), so it also gives b
     const rowVals = await li.rows(rowIds, batch, ctx);
+    const bias = (await li.bias().data()) as Float32Array;
     const colVals = await li.columns(colIds, batch, ctx);
     let linear: Float32Array;
     if (rowIds.length === li.m) {
