@@ -1,4 +1,4 @@
-// Builds every bundle: dist/extension.js, dist/host.js, dist/cli.js, dist/worker.js, dist/webview/*.js, and copies
+// Builds every bundle: dist/extension.js, dist/host.js, dist/cli.js, dist/worker.js, dist/h5-worker.js, dist/webview/*.js, and copies
 // the tfjs-backend-wasm binaries beside them (core/tf/backend.ts looks for them next to the bundle).
 // Usage: node esbuild.mjs [--watch] [--production]
 import * as esbuild from 'esbuild';
@@ -81,6 +81,8 @@ builds.push(nodeBundle('src/host/main.ts', 'host.js'));
 // The worker threads of core/parallel (α points, networks, evaluations on every core); the
 // host, CLI and bench bundles start it from beside themselves (core/parallel/entry.ts).
 builds.push(nodeBundle('src/core/parallel/worker.ts', 'worker.js'));
+// The HDF5 worker thread: reads .h5 / .keras files with h5wasm under a deadline (core/formats/keras/h5Thread.ts).
+builds.push(nodeBundle('src/core/formats/keras/h5Worker.ts', 'h5-worker.js'));
 const cliFile = path.join(dist, 'cli.js');
 builds.push(nodeBundle('src/cli/main.ts', 'cli.js', { banner: { js: '#!/usr/bin/env node' }, plugins: [chmodPlugin(cliFile)] }));
 // The benchmark runner (`npm run bench`); never shipped in the .vsix.

@@ -40,6 +40,8 @@ export interface HarnessOptions {
 }
 
 const RUNNER = path.join(__dirname, 'runner.ts');
+// Runners get an HDF5 deadline (LINEAR_LENS_H5_DEADLINE_MS, src/core/formats/keras/h5Thread.ts) of
+// half the time limit per case, so a file that makes HDF5 loop is seen to end in its UserError.
 
 function rssMbOf(pid: number): number | undefined {
   try {
@@ -55,7 +57,7 @@ function runBatch(batch: Case[], o: Required<Omit<HarnessOptions, 'onResult'>> &
   return new Promise((resolve) => {
     const list = path.join(tmp, `batch-${n}.json`);
     fs.writeFileSync(list, JSON.stringify(batch));
-    const child = spawn(process.execPath, [`--max-old-space-size=${o.heapMb}`, '--import', 'tsx', RUNNER, list, o.cacheDir], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LINEAR_LENS_BACKEND: 'cpu' } });
+    const child = spawn(process.execPath, [`--max-old-space-size=${o.heapMb}`, '--import', 'tsx', RUNNER, list, o.cacheDir], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LINEAR_LENS_BACKEND: 'cpu', LINEAR_LENS_H5_DEADLINE_MS: process.env.LINEAR_LENS_H5_DEADLINE_MS ?? String(Math.floor(o.timeoutMs / 2)) } });
     const byId = new Map(batch.map((c) => [c.id, c]));
     const results: CaseResult[] = [];
     const done = new Set<string>();

@@ -28,6 +28,15 @@ const FUZZ_RUNS = env('LINEAR_LENS_FUZZ_RUNS', 300);
 const FUZZ_SEED = env('LINEAR_LENS_FUZZ_SEED', 20240601);
 const corpus = corpusDir();
 
+/**
+ * Fuzz run 485 of base seed 1 (seed 486), a mutant of the corpus iris_model.h5, made HDF5 loop for
+ * minutes inside h5wasm; it must now end at the HDF5 deadline (the harness sets it to half the
+ * time limit of a case).
+ */
+const REGRESSIONS: readonly (Pick<Case, 'id' | 'expect' | 'message'> & { readonly seed: number })[] = [
+  { seed: 486, id: 'regression/fuzz-seed1-run485-h5-loop', expect: 'user-error', message: 'HDF5 library did not finish reading' },
+];
+
 let dir = '';
 let cases: Case[] = [];
 let results: CaseResult[] = [];
@@ -46,7 +55,13 @@ describe('reliability: hostile and broken inputs', () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'linear-lens-reliability-'));
     const hostile = await generateHostile(path.join(dir, 'hostile'), { corpus });
     const fuzz = await generateFuzz(path.join(dir, 'fuzz'), { runs: FUZZ_RUNS, seed: FUZZ_SEED, corpus });
-    cases = [...hostile, ...fuzz];
+    // Regressions: fuzz mutants that once failed, replayed from their seeds (the corpus seeds them).
+    const regressions: Case[] = [];
+    for (const [i, { seed, ...r }] of (corpus ? REGRESSIONS : []).entries()) {
+      const [c] = await generateFuzz(path.join(dir, `regression-${i}`), { runs: 1, seed, corpus });
+      regressions.push({ ...c, ...r, family: 'regression' });
+    }
+    cases = [...hostile, ...fuzz, ...regressions];
     const t0 = Date.now();
     results = await runCases(cases, {
       workers: env('LINEAR_LENS_RELIABILITY_WORKERS', 2),
@@ -108,6 +123,13 @@ describe('reliability: hostile and broken inputs', () => {
     assert.deepEqual(failures((r) => r.case.family.startsWith('fuzz-')), []);
   });
 
+  test('regressions: the fuzz mutant that made HDF5 loop (seed 1, run 485) ends in a UserError at the deadline', { skip: !corpus && 'the corpus (../shared/corpus or LINEAR_LENS_CORPUS) is absent' }, () => {
+    const mine = results.filter((r) => r.case.family === 'regression');
+    assert.equal(mine.length, REGRESSIONS.length);
+    assert.deepEqual(failures((r) => r.case.family === 'regression'), []);
+    for (const r of mine) assert.equal(r.outcome, 'user-error', `${r.case.id}: ${r.outcome} ${r.message ?? ''}`);
+  });
+
   test('cases made from the real corpus', { skip: !corpus && 'the corpus (../shared/corpus or LINEAR_LENS_CORPUS) is absent' }, () => {
     const mine = results.filter((r) => r.case.id.includes('corpus-'));
     assert.ok(mine.length > 100, `${mine.length} corpus cases`);
@@ -123,7 +145,8 @@ describe('reliability: hostile and broken inputs', () => {
     for (const c of results.filter((r) => r.case.escape).map((r) => r.case).slice(0, 3)) sample.set(c.id, c);
     assert.ok(sample.size >= 8);
     for (const c of sample.values()) {
-      const r = runCli(['info', c.file], {}, 60_000);
+      // the regression sample (HDF5 looping) ends at this deadline: the CLI is bounded too
+      const r = runCli(['info', c.file], { LINEAR_LENS_H5_DEADLINE_MS: '10000' }, 60_000);
       assert.equal(r.status, 2, `${c.id}: exit ${r.status}\n${r.stderr}`);
       const errLines = lines(r.stderr);
       assert.equal(errLines.length, 1, `${c.id}: ${r.stderr}`);

@@ -24,7 +24,7 @@ function newestSource(dir: string): number {
 }
 
 function isFresh(): boolean {
-  const bundles = [CLI, HOST, path.join(DIST, 'extension.js')];
+  const bundles = [CLI, HOST, ...['extension.js', 'worker.js', 'h5-worker.js'].map((b) => path.join(DIST, b))];
   if (!bundles.every((b) => fs.existsSync(b))) return false;
   const built = Math.min(...bundles.map((b) => fs.statSync(b).mtimeMs));
   const sources = Math.max(newestSource(path.join(ROOT, 'src')), fs.statSync(path.join(ROOT, 'esbuild.mjs')).mtimeMs);

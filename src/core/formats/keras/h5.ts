@@ -1,15 +1,22 @@
 import type * as H5Wasm from 'h5wasm/node';
 import { UserError } from '../../errors';
 import { MAX_TENSOR_ELEMENTS } from '../../graph/builder';
+import { decodeNumbers } from './numbers';
 
 /**
  * HDF5 reading for Keras files, on h5wasm (the HDF5 C library in WebAssembly).
  *
+ * This runs in the HDF5 worker thread only (h5Worker.ts, started by h5Thread.ts with a deadline):
+ * a damaged file can make the C library loop, and only a worker can be stopped.
+ *
  * h5wasm is ESM-only. It is reached through a dynamic import(), which works from CommonJS (tsx in
- * the tests) and in the esbuild CommonJS bundles, and loads its 4 MB of wasm only when an HDF5
- * file is first opened. esbuild inlines the package; its node build reads import.meta.url, which
- * esbuild.mjs defines from the bundle's own file name, so nothing has to ship beside the bundle.
+ * the tests) and in the esbuild CommonJS bundle dist/h5-worker.js, and loads its 4 MB of wasm only
+ * when an HDF5 file is first opened. esbuild inlines the package; its node build reads
+ * import.meta.url, which esbuild.mjs defines from the bundle's own file name, so nothing has to
+ * ship beside the bundle.
  */
+
+export { decodeHalf, decodeNumbers } from './numbers';
 
 type H5Module = typeof H5Wasm;
 type Group = H5Wasm.Group;
@@ -249,35 +256,4 @@ export class H5File {
       this.h5.FS!.unlink(this.memPath);
     }
   }
-}
-
-function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * f * 2 ** -24;
-  if (e === 31) return f ? NaN : s * Infinity;
-  return s * (1 + f / 1024) * 2 ** (e - 15);
-}
-
-/** Decodes `n` numbers of `size` bytes each into float32. */
-export function decodeNumbers(raw: Uint8Array, n: number, size: number, isFloat: boolean, signed: boolean, littleEndian: boolean): Float32Array {
-  const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-  const out = new Float32Array(n);
-  const le = littleEndian || size === 1;
-  if (isFloat && size === 4 && le) return new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + n * 4));
-  for (let i = 0; i < n; i++) {
-    const o = i * size;
-    if (isFloat) out[i] = size === 8 ? dv.getFloat64(o, le) : size === 4 ? dv.getFloat32(o, le) : halfToFloat(dv.getUint16(o, le));
-    else if (size === 8) out[i] = Number(signed ? dv.getBigInt64(o, le) : dv.getBigUint64(o, le));
-    else if (size === 4) out[i] = signed ? dv.getInt32(o, le) : dv.getUint32(o, le);
-    else if (size === 2) out[i] = signed ? dv.getInt16(o, le) : dv.getUint16(o, le);
-    else out[i] = signed ? dv.getInt8(o) : dv.getUint8(o);
-  }
-  return out;
-}
-
-/** Decodes IEEE half floats (TF.js float16 quantization, HDF5 float16). */
-export function decodeHalf(raw: Uint8Array, n: number): Float32Array {
-  return decodeNumbers(raw, n, 2, true, true, true);
 }

@@ -3,5 +3,5 @@
  * All three parse the container, then hand the same Keras model config to one converter.
  */
 export { loadTfjsLayers } from './tfjsLayers';
-export { loadKerasV3 } from './kerasV3';
-export { loadKerasH5 } from './kerasH5';
+// .keras and .h5 files are read by h5wasm in a worker thread with a deadline (h5Thread.ts).
+export { H5_DEADLINE_ENV, h5Deadline, loadKerasH5, loadKerasV3 } from './h5Thread';

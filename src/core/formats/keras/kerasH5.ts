@@ -98,8 +98,12 @@ function convertH5(h5: H5File): Graph {
   });
 }
 
-/** Loads a legacy Keras .h5 full model (model_config + model_weights) into the Graph IR. */
-export async function loadKerasH5(file: string, bytes: Uint8Array): Promise<Graph> {
+/**
+ * Reads a legacy Keras .h5 full model (model_config + model_weights) into the Graph IR, in this
+ * thread. Only the HDF5 worker (h5Worker.ts) calls it: everyone else calls loadKerasH5
+ * (h5Thread.ts), which runs it there with a deadline, since h5wasm cannot be interrupted.
+ */
+export async function readKerasH5(file: string, bytes: Uint8Array): Promise<Graph> {
   const h5 = await H5File.open(file, bytes, 'HDF5 file');
   try {
     return convertH5(h5);

@@ -122,7 +122,10 @@ async function convertArchive(file: string, bytes: Uint8Array): Promise<Graph> {
   }
 }
 
-/** Loads a Keras .keras archive (Keras 3, or tf.keras 2.13-2.15) into the Graph IR. */
-export async function loadKerasV3(file: string, bytes: Uint8Array): Promise<Graph> {
+/**
+ * Reads a Keras .keras archive (Keras 3, or tf.keras 2.13-2.15) into the Graph IR, in this thread.
+ * Only the HDF5 worker (h5Worker.ts) calls it; everyone else calls loadKerasV3 (h5Thread.ts).
+ */
+export async function readKerasV3(file: string, bytes: Uint8Array): Promise<Graph> {
   return convertArchive(file, bytes);
 }

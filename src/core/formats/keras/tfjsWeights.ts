@@ -1,7 +1,7 @@
 import { isUserError, UserError } from '../../errors';
 import { MAX_TENSOR_ELEMENTS } from '../../graph/builder';
 import { readModelBytes, resolveInside } from '../paths';
-import { decodeHalf, decodeNumbers } from './h5';
+import { decodeHalf, decodeNumbers } from './numbers';
 import { isObject } from './json';
 import { StoredWeight } from './weights';
 
