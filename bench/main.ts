@@ -315,8 +315,11 @@ function memoryScaling(f: Flags, tmp: string, errors: string[]): Record<string, 
     out.train60k = `skipped: ${DEBIAN_FASHION_TRAIN} is missing (apt-get install dataset-fashion-mnist)`;
     console.log(String(out.train60k));
   }
-  // Twice: as lmc() chooses (worker threads when the curve is long enough), and in one thread.
-  for (const [mode, env] of [['default', {}], ['oneThread', { LINEAR_LENS_WORKERS: '1' }]] as [string, Record<string, string>][]) {
+  // Twice, like with like: always on the worker pool (one worker per core), and in one thread.
+  // (As lmc() chooses, a short curve runs in one thread and a long one on the pool, which would
+  // compare the pool's fixed cost, a runtime and wasm heap per worker, with no pool.)
+  const cores = String(os.availableParallelism());
+  for (const [mode, env] of [['default', { BENCH_LMC_WORKERS: cores }], ['oneThread', { LINEAR_LENS_WORKERS: '1' }]] as [string, Record<string, string>][]) {
     for (const [key, file] of sets) {
       const r = runOurs('lmc-memory', { ...f, profile: false }, tmp, ['--data', file, '--points', String(points)], env);
       const k = mode === 'default' ? key : `${key}OneThread`;
@@ -335,7 +338,7 @@ function memoryScaling(f: Flags, tmp: string, errors: string[]): Record<string, 
 function printMemory(m: Record<string, unknown>): void {
   const get = (k: string) => (typeof m[k] === 'object' ? (m[k] as { memory: { maxRssMB: number }; samples: number; ms: number }) : undefined);
   console.log(`\nmemory vs dataset size (${m.points}-point LMC curve, batch ${m.batchSize}, fresh process each):`);
-  for (const [suffix, label] of [['', 'as lmc() chooses'], ['OneThread', 'LINEAR_LENS_WORKERS=1']]) {
+  for (const [suffix, label] of [['', 'worker pool (one per core)'], ['OneThread', 'LINEAR_LENS_WORKERS=1']]) {
     const a = get(`test2k${suffix}`);
     const b = get(`train60k${suffix}`);
     if (a) console.log(`  ${label}: ${a.samples} samples: peak RSS ${fmtMB(a.memory.maxRssMB)}, ${fmtMs(a.ms)}`);

@@ -246,7 +246,9 @@ export async function lmcMemory(o: RowOptions): Promise<OursResult> {
   const ds = await openForModel(a, { path: o.data! });
   const afterOpen = memoryNow();
   const t0 = performance.now();
-  const r = await lmc(a, b, batchSource(ds), { points: o.points ?? 5, batchSize: 256 });
+  // BENCH_LMC_WORKERS: a worker count that always starts the pool (for comparing like with like).
+  const workers = process.env.BENCH_LMC_WORKERS ? Number(process.env.BENCH_LMC_WORKERS) : undefined;
+  const r = await lmc(a, b, batchSource(ds), { points: o.points ?? 5, batchSize: 256, ...(workers ? { workers } : {}) });
   const ms = performance.now() - t0;
   ds.close();
   return {
