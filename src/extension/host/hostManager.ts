@@ -11,6 +11,7 @@ import type { HostService, HostState, JobView, RunOptions } from '../services';
 import { affectsHostSettings, noteUntrustedSettings, readHostSettings } from '../settings';
 import { HostStatusBar } from './statusBar';
 import { HostSupervisor, LaunchConfig, LogLevel, sameLaunch } from './supervisor';
+import { editorWorkerEnv } from './workers';
 
 export const RESTART_HOST = 'Restart Compute Host';
 export const SHOW_LOG = 'Show Log';
@@ -37,6 +38,7 @@ export class HostManager implements HostService, vscode.Disposable {
     this.supervisor = new HostSupervisor({
       launch: () => this.launchConfig(),
       log: (line, level) => this.write(line, level),
+      env: editorWorkerEnv(),
     });
     this.statusBar = new HostStatusBar();
     this.disposables.push(
