@@ -241,7 +241,8 @@ describe('Linear Lens panels (extension host)', function () {
     await waitFor(() => host.jobs().some((j) => j.title === state.title), 'the retried job to run on the new host');
     assert.notEqual((await host.info()).pid, pid, 'a new host process');
     await closePanel(state.title);
-    await waitFor(() => !host.jobs().some((j) => j.title === state.title), 'closing the panel to cancel its job', 10_000);
+    // (How fast a cancel lands is test/host/faults.test.ts's measure; here: that closing cancels at all.)
+    await waitFor(() => !host.jobs().some((j) => j.title === state.title), 'closing the panel to cancel its job', 30_000);
   });
 
   it('cancelling the job (as the side view does) shows "Cancelled." with Retry', async function () {
