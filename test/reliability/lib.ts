@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { zipSync } from 'fflate';
+import { mulberry32 } from '../../src/core/random';
 
 /** One file to load, what must happen, and why. */
 export interface Case {
@@ -26,17 +27,8 @@ export interface Case {
   readonly message?: string;
 }
 
-/** mulberry32: a small seeded generator, the same sequence on every platform. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The project's seeded generator (mulberry32), the same sequence on every platform. */
+export const rng: (seed: number) => () => number = mulberry32;
 
 export const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
 export const int = (r: () => number, n: number): number => Math.floor(r() * n);

@@ -1,10 +1,8 @@
-import * as fs from 'node:fs';
-import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { MessageChannel, MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { UserError } from '../../errors';
 import { Graph } from '../../graph/ir';
-import type { WorkerEntry } from '../../parallel/entry';
+import { workerEntry, type WorkerEntry } from '../../parallel/entry';
 import { fromWire, WireError } from '../../parallel/wire';
 
 /**
@@ -37,23 +35,9 @@ export function h5Deadline(byteLength: number): number {
   return 60_000 + Math.ceil(byteLength / 10_000_000) * 1000;
 }
 
-/**
- * Where the worker's code is, located as core/parallel/entry.ts locates its own: from the esbuild
- * bundles (cli.js, host.js, bench.js) dist/h5-worker.js beside them; from TypeScript sources
- * (tests under `node --import tsx`) two evaluated lines that register tsx's require hook and
- * load h5Worker.ts, since Node loads a worker's main script before any --import hook.
- */
+/** Where the worker's code is: dist/h5-worker.js beside the bundles, or h5Worker.ts from sources (see core/parallel/entry.ts). */
 function h5WorkerEntry(): WorkerEntry {
-  const self = typeof __filename === 'string' ? __filename : '';
-  const dir = typeof __dirname === 'string' ? __dirname : process.cwd();
-  if (self.endsWith('.ts')) {
-    const tsx = createRequire(self).resolve('tsx/cjs/api');
-    const entry = path.join(dir, 'h5Worker.ts');
-    return { filename: `require(${JSON.stringify(tsx)}).register();\nrequire(${JSON.stringify(entry)});`, eval: true, execArgv: [] };
-  }
-  const file = path.join(dir, 'h5-worker.js');
-  if (!fs.existsSync(file)) throw new Error(`The HDF5 worker bundle ${file} is missing; build it with node esbuild.mjs.`);
-  return { filename: file, eval: false };
+  return workerEntry(path.join(typeof __dirname === 'string' ? __dirname : process.cwd(), 'h5Worker.ts'), 'h5-worker.js');
 }
 
 const seconds = (ms: number): string => String(Number((ms / 1000).toFixed(ms < 10_000 ? 1 : 0)));
