@@ -8,6 +8,7 @@ import { deriveSeed, initPlan, samplePlan } from '../../src/core/init';
 import { computeNads, dft2, energyShares, fftshift, fourierDirection, imageGeometry, pca, powerSpectrum, withClasses } from '../../src/core/analyses/nad';
 import { CancelledError } from '../../src/core/errors';
 import { mulberry32, randn } from './helpers/random';
+import { biasFreeCnn, lenet } from './helpers/nadGraphs';
 
 before(async () => {
   await initBackend({ preference: 'cpu' });
@@ -15,27 +16,6 @@ before(async () => {
 
 const z = (n: number) => new Float32Array(n);
 
-/** The NAD reference's LeNet on 32×32×1 (PyTorch): conv5(6)-relu-maxpool-conv5(16)-relu-maxpool-fc120-relu-fc84-relu-fc(1). */
-function lenet(): Graph {
-  const b = new GraphBuilder('/mem/lenet.onnx', 'onnx', { framework: 'pytorch', name: 'pytorch 2.2.1' }, 'lenet');
-  let x = b.input('x', [null, 32, 32, 1], 'nhwc', [32, 32, 1]);
-  const conv = (id: string, cin: number, cout: number) =>
-    b.node(id, { op: 'conv2d', strides: [1, 1], padding: 'valid', dilations: [1, 1], groups: 1 }, [x], { kernel: b.param(`${id}.w`, 'kernel', [5, 5, cin, cout], z(25 * cin * cout)), bias: b.param(`${id}.b`, 'bias', [cout], z(cout)) });
-  const pool = (id: string) => b.node(id, { op: 'maxPool', poolSize: [2, 2], strides: [2, 2], padding: 'valid' }, [x]);
-  const dense = (id: string, i: number, o: number) => b.node(id, { op: 'dense' }, [x], { kernel: b.param(`${id}.w`, 'kernel', [i, o], z(i * o)), bias: b.param(`${id}.b`, 'bias', [o], z(o)) });
-  x = conv('conv1', 1, 6);
-  x = b.node('relu1', { op: 'relu' }, [x]);
-  x = pool('pool1');
-  x = conv('conv2', 6, 16);
-  x = b.node('relu2', { op: 'relu' }, [x]);
-  x = pool('pool2');
-  x = b.node('flat', { op: 'flatten', order: 'nchw' }, [x]);
-  x = b.node('relu3', { op: 'relu' }, [dense('fc1', 400, 120)]);
-  x = b.node('relu4', { op: 'relu' }, [dense('fc2', 120, 84)]);
-  x = dense('fc3', 84, 1);
-  b.output(x, 'y', [null, 1], 'flat');
-  return b.build();
-}
 
 /** Logistic regression on an h×w image: one dense layer on the flattened input, K logits, softmax. */
 function logreg(h: number, w: number, k: number): Graph {
@@ -46,18 +26,6 @@ function logreg(h: number, w: number, k: number): Graph {
   return b.build();
 }
 
-/** A bias-free ReLU CNN on 6×6×2: conv3(3, same)-relu-maxpool-flatten-dense(5)-relu-dense(2). */
-function biasFree(): Graph {
-  const b = new GraphBuilder('/mem/nobias.onnx', 'onnx', { framework: 'pytorch', name: 'pytorch 2.2.1' }, 'nobias');
-  let x = b.input('x', [null, 6, 6, 2], 'nhwc', [6, 6, 2]);
-  x = b.node('conv', { op: 'conv2d', strides: [1, 1], padding: 'same', dilations: [1, 1], groups: 1 }, [x], { kernel: b.param('c.w', 'kernel', [3, 3, 2, 3], z(54)) });
-  x = b.node('pool', { op: 'maxPool', poolSize: [2, 2], strides: [2, 2], padding: 'valid' }, [b.node('relu', { op: 'relu' }, [x])]);
-  x = b.node('flat', { op: 'flatten', order: 'nhwc' }, [x]);
-  x = b.node('fc1', { op: 'dense' }, [x], { kernel: b.param('f1.w', 'kernel', [27, 5], z(135)) });
-  x = b.node('fc2', { op: 'dense' }, [b.node('relu2', { op: 'relu' }, [x])], { kernel: b.param('f2.w', 'kernel', [5, 2], z(10)) });
-  b.output(x, 'y', [null, 2], 'flat');
-  return b.build();
-}
 
 test('the 2-D DFT matches the definition, fftshift centres DC, energy shares locate a Fourier direction', () => {
   const h = 6;
@@ -121,7 +89,7 @@ test('PCA: Gram, covariance and randomised paths agree; components orthonormal, 
 });
 
 test('NADs of a small CNN: orthonormal components, sorted eigenvalues, no leaks', async () => {
-  const g = biasFree();
+  const g = biasFreeCnn();
   const before = tf.memory().numTensors;
   const r = await computeNads(g, { networks: 40, seed: 3, components: 12 });
   assert.equal(tf.memory().numTensors, before);
@@ -160,7 +128,7 @@ test('logistic regression has a flat NAD spectrum: every gradient is a weight ve
 });
 
 test('a bias-free ReLU network at x0 = 0: the finite difference does not depend on s', async () => {
-  const g = biasFree();
+  const g = biasFreeCnn();
   const x0 = new Float32Array(72);
   const runs = [];
   for (const step of [1, 10, 100]) runs.push((await computeNads(g, { networks: 5, seed: 5, step, x0, keepGradients: true, outputIndex: 1 })).gradients!);
@@ -175,7 +143,7 @@ test('a bias-free ReLU network at x0 = 0: the finite difference does not depend 
 });
 
 test('computing NADs stops within one network of a cancel and frees everything', async () => {
-  const g = biasFree();
+  const g = biasFreeCnn();
   let cancel = false;
   let seen = 0;
   const before = tf.memory().numTensors;

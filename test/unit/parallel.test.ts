@@ -9,8 +9,6 @@ import * as zlib from 'node:zlib';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/core/tf/backend';
 import { loadModel } from '../../src/core/formats/index';
-import { Graph } from '../../src/core/graph/ir';
-import { GraphBuilder } from '../../src/core/graph/builder';
 import { lmc, LmcPoint, lmcPointTask } from '../../src/core/analyses/connectivity/lmc';
 import { layerwise } from '../../src/core/analyses/connectivity/layerwise';
 import { computeNads } from '../../src/core/analyses/nad';
@@ -20,6 +18,7 @@ import { wireData } from '../../src/core/parallel/sharedData';
 import { openForModel } from '../../src/core/data/forModel';
 import { batchSource } from '../../src/core/analyses/connectivity/study';
 import { cnnBn, Data, mlp, source, teacherData } from './helpers/connectivity';
+import { biasFreeCnn } from './helpers/nadGraphs';
 
 const ROOT = path.resolve(__dirname, '../..');
 const MODELS = path.join(ROOT, 'examples/models');
@@ -173,22 +172,9 @@ test('layer-wise barriers from two workers equal the one-thread ones, entries to
   assert.ok(serial.full.barrier !== 0 && Number.isFinite(serial.full.barrier));
 });
 
-/** A small bias-free ReLU CNN on 6×6×2 (PyTorch init), as in nad.test.ts. */
-function smallCnn(): Graph {
-  const z = (n: number) => new Float32Array(n);
-  const b = new GraphBuilder('/mem/nobias.onnx', 'onnx', { framework: 'pytorch', name: 'pytorch 2.2.1' }, 'nobias');
-  let x = b.input('x', [null, 6, 6, 2], 'nhwc', [6, 6, 2]);
-  x = b.node('conv', { op: 'conv2d', strides: [1, 1], padding: 'same', dilations: [1, 1], groups: 1 }, [x], { kernel: b.param('c.w', 'kernel', [3, 3, 2, 3], z(54)) });
-  x = b.node('pool', { op: 'maxPool', poolSize: [2, 2], strides: [2, 2], padding: 'valid' }, [b.node('relu', { op: 'relu' }, [x])]);
-  x = b.node('flat', { op: 'flatten', order: 'nhwc' }, [x]);
-  x = b.node('fc1', { op: 'dense' }, [x], { kernel: b.param('f1.w', 'kernel', [27, 5], z(135)) });
-  x = b.node('fc2', { op: 'dense' }, [b.node('relu2', { op: 'relu' }, [x])], { kernel: b.param('f2.w', 'kernel', [5, 2], z(10)) });
-  b.output(x, 'y', [null, 2], 'flat');
-  return b.build();
-}
 
 test('NADs: the networks shared out to workers give the serial gradients and directions, whatever worker runs which network', async () => {
-  const g = smallCnn();
+  const g = biasFreeCnn();
   const opts = { networks: 37, seed: 9, components: 6, keepGradients: true, batchSize: 16 };
   const serial = await computeNads(g, { ...opts, workers: 1 });
   const messages: string[] = [];
@@ -228,7 +214,7 @@ test('a cancel stops every worker within a second and leaves no threads or tenso
   let cancel = false;
   await clean('cancelled nads', () =>
     assert.rejects(
-      computeNads(smallCnn(), { networks: 200, workers: 2 }, { cancelled: () => cancel, progress: (_f, m) => { if (m?.startsWith('network') && ++seen === 3) cancel = true; } }),
+      computeNads(biasFreeCnn(), { networks: 200, workers: 2 }, { cancelled: () => cancel, progress: (_f, m) => { if (m?.startsWith('network') && ++seen === 3) cancel = true; } }),
       CancelledError,
     ),
   );
@@ -275,7 +261,7 @@ test('one worker is the one-thread path: no thread starts, same numbers, LINEAR_
     const one = await clean('workers 1', () => lmc(a, b, source(mlpData), { points: 5, workers: 1 }));
     process.env[WORKERS_ENV] = '1';
     const env = await lmc(a, b, source(mlpData), { points: 5 });
-    const nads = await computeNads(smallCnn(), { networks: 4, seed: 1 });
+    const nads = await computeNads(biasFreeCnn(), { networks: 4, seed: 1 });
     // By default the first point shows this curve takes milliseconds: not worth starting workers.
     delete process.env[WORKERS_ENV];
     const small = await lmc(a, b, source(mlpData), { points: 5 });
