@@ -10,20 +10,7 @@ const EXTENSION_ID = 'linear-lens.linear-lens';
 const KIND = 'e2e-codelens';
 const TITLE = 'E2E lens analysis';
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor(fn, what, timeout = 30_000) {
-  const deadline = Date.now() + timeout;
-  let last;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) { last = e; }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting for ${what}${last ? `: ${last.message}` : ''}`);
-    await sleep(200);
-  }
-}
+const { sleep, waitFor } = require('./wait');
 
 /** The lenses VS Code gets for `uri`, as { line, title, command } top to bottom. */
 async function lenses(uri) {

@@ -11,20 +11,7 @@ const vscode = require('vscode');
 const EXTENSION_ID = 'linear-lens.linear-lens';
 const KIND = 'e2e-self-test';
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor(fn, what, timeout = 30_000) {
-  const deadline = Date.now() + timeout;
-  let last;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) { last = e; }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting for ${what}${last ? `: ${last.message}` : ''}`);
-    await sleep(100);
-  }
-}
+const { sleep, waitFor } = require('./wait');
 
 /** The tab of our panel titled `title`, with its group. */
 function panelTab(title) {
