@@ -1,3 +1,5 @@
+import { halfToFloat } from '../float16';
+
 /** Element types that IDX and .npy files can hold and that Linear Lens reads. */
 export type DType =
   | 'bool'
@@ -124,12 +126,3 @@ function nativeView(
   }
 }
 
-/** IEEE 754 half precision to a JS number. */
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 31) return frac ? NaN : sign * Infinity;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
-}

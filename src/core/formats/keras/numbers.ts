@@ -4,14 +4,7 @@
  * pull in h5wasm.
  */
 
-function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * f * 2 ** -24;
-  if (e === 31) return f ? NaN : s * Infinity;
-  return s * (1 + f / 1024) * 2 ** (e - 15);
-}
+import { halfToFloat } from '../../float16';
 
 /** Decodes `n` numbers of `size` bytes each into float32. */
 export function decodeNumbers(raw: Uint8Array, n: number, size: number, isFloat: boolean, signed: boolean, littleEndian: boolean): Float32Array {

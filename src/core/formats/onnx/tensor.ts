@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import { UserError } from '../../errors';
+import { halfToFloat } from '../../float16';
 import { MAX_TENSOR_ELEMENTS } from '../../graph/builder';
 import { resolveInside } from '../paths';
 import { DataType, OnnxTensor } from './proto';
@@ -47,15 +48,6 @@ export function elementCount(dims: readonly number[], file: string, what: string
     if (n > MAX_TENSOR_ELEMENTS) throw new UserError(`${file}: ${what} would have ${n} or more elements ([${dims.join(', ')}]); that is not a model Linear Lens can hold.`, file);
   }
   return n;
-}
-
-function half(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * f * 2 ** -24;
-  if (e === 31) return f ? NaN : s * Infinity;
-  return s * (1 + f / 1024) * 2 ** (e - 15);
 }
 
 function bfloat(b: number): number {
@@ -117,7 +109,7 @@ function fromBytes(b: Uint8Array, type: number, n: number): Float32Array | (numb
     }
     case DataType.FLOAT16: {
       const out = new Float32Array(n);
-      for (let i = 0; i < n; i++) out[i] = half(view.getUint16(2 * i, true));
+      for (let i = 0; i < n; i++) out[i] = halfToFloat(view.getUint16(2 * i, true));
       return out;
     }
     case DataType.BFLOAT16: {
@@ -196,7 +188,7 @@ export function tensorToConst(file: string, t: OnnxTensor): Const {
   if (values.length !== n) throw new UserError(`${file}: ${what} has ${values.length} values but its shape [${dims.join(', ')}] needs ${n}.`, file);
   if (type === DataType.FLOAT16 || type === DataType.BFLOAT16) {
     const out = new Float32Array(n);
-    for (let i = 0; i < n; i++) out[i] = type === DataType.FLOAT16 ? half(values[i] & 0xffff) : bfloat(values[i] & 0xffff);
+    for (let i = 0; i < n; i++) out[i] = type === DataType.FLOAT16 ? halfToFloat(values[i] & 0xffff) : bfloat(values[i] & 0xffff);
     return { kind: 'float', dims, data: out };
   }
   if (isFloatType(type)) return { kind: 'float', dims, data: Float32Array.from(values) };
