@@ -7,6 +7,7 @@
  * - panels: analysis panels, the result cache and recent results (panels/)
  */
 import type * as vscode from 'vscode';
+import type { DatasetParams } from '../protocol/data';
 import type { HostInfo } from '../protocol/host';
 import type { JobMethodName, JobParamsOf, JobPartialOf, JobResultOf } from '../protocol/methods';
 
@@ -59,16 +60,8 @@ export interface HostService {
   log(line: string): void;
 }
 
-/** A dataset choice with its preprocessing, as the host's dataset parameters take it. */
-export interface DatasetChoice {
-  readonly path: string;
-  readonly labels?: string;
-  readonly scale?: number;
-  readonly mean?: readonly number[];
-  readonly std?: readonly number[];
-  readonly layout?: 'auto' | 'nhwc' | 'nchw' | 'flat';
-  readonly maxSamples: number;
-}
+/** A dataset choice: the host's dataset parameters, with the sample budget from the settings always set. */
+export type DatasetChoice = Omit<DatasetParams, 'maxSamples' | 'seed'> & { readonly maxSamples: number };
 
 export interface PickService {
   /** Model files of the workspace (content-checked where cheap), kept up to date by a file watcher. */
