@@ -22,7 +22,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { baseModels, corpusDir, ROOT } from './hostile';
-import { Case, concat, int, ONNX_PACKED, ONNX_SCHEMA, packVarints, Pb, PbField, pick, put, rng, text, unpackVarints, unzipSync, utf8, zipOf } from './lib';
+import { Case, concat, int, ONNX_PACKED, ONNX_SCHEMA, packVarints, Pb, PbField, pick, put, text, unpackVarints, unzipSync, utf8, zipOf } from './lib';
+import { mulberry32 } from '../../src/core/random';
 
 type Rnd = () => number;
 
@@ -327,7 +328,7 @@ export async function generateFuzz(out: string, opts: { runs: number; seed: numb
   const cases: Case[] = [];
   for (let i = 0; i < opts.runs; i++) {
     const seed = opts.seed + i;
-    const r = rng(seed);
+    const r = mulberry32(seed);
     const s = pick(r, wheel);
     const steps = 1 + int(r, 3);
     const dir = path.join(out, `fuzz-${String(i).padStart(5, '0')}-${s.kind}`);

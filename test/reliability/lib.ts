@@ -7,7 +7,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { zipSync } from 'fflate';
-import { mulberry32 } from '../../src/core/random';
 
 /** One file to load, what must happen, and why. */
 export interface Case {
@@ -27,8 +26,6 @@ export interface Case {
   readonly message?: string;
 }
 
-/** The project's seeded generator (mulberry32), the same sequence on every platform. */
-export const rng: (seed: number) => () => number = mulberry32;
 
 export const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
 export const int = (r: () => number, n: number): number => Math.floor(r() * n);

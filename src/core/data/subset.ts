@@ -2,8 +2,6 @@ import { UserError } from '../errors';
 
 import { mulberry32 } from '../random';
 
-export { mulberry32 };
-
 /** Above this many positions a dense swap table would cost more memory than it saves time. */
 const DENSE_LIMIT = 1 << 26;
 

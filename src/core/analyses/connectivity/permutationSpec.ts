@@ -578,7 +578,7 @@ export function invertPermutations(perms: Permutations): Map<string, Int32Array>
 
 /** Seeded random permutations of every group (Fisher–Yates on a small PRNG): for planted tests and checks. */
 export function randomPermutations(spec: PermutationSpec, seed: number): Map<string, Int32Array> {
-  const rnd = seededRandom(seed);
+  const rnd = mulberry32(seed);
   const out = new Map<string, Int32Array>();
   for (const g of spec.perms) {
     const p = Int32Array.from({ length: g.size }, (_, i) => i);
@@ -593,5 +593,3 @@ export function randomPermutations(spec: PermutationSpec, seed: number): Map<str
   return out;
 }
 
-/** The seeded generator (mulberry32) for shuffles and sweep orders. */
-export const seededRandom: (seed: number) => () => number = mulberry32;

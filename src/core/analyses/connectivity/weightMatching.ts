@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Graph, Param, sizeOf } from '../../graph/ir';
 import { linearAssignment } from '../../linalg/lap';
 import { throwIfCancelled, WorkContext } from '../../progress';
+import { mulberry32 } from '../../random';
 import { asArchitectureOf } from './interpolate';
 import {
   applyPermutation,
@@ -11,7 +12,6 @@ import {
   identityPermutations,
   PermutationSpec,
   permutationSpec,
-  seededRandom,
 } from './permutationSpec';
 
 /**
@@ -179,7 +179,7 @@ export async function weightMatching(a: Graph, b: Graph, opts: WeightMatchingOpt
   const bb = asArchitectureOf(a, b);
   const spec = opts.spec ?? permutationSpec(a);
   const maxSweeps = opts.maxSweeps ?? 100;
-  const rnd = seededRandom(opts.seed ?? 0);
+  const rnd = mulberry32(opts.seed ?? 0);
   const perms = identityPermutations(spec);
   const names = spec.perms.map((g) => g.name);
   const sizes = new Map(spec.perms.map((g) => [g.name, g.size]));
