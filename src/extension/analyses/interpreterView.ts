@@ -4,7 +4,7 @@
  */
 import * as path from 'node:path';
 import type { InterpretParams, InterpretResult } from '../../protocol/interpret';
-import { asImage, channelSum, ImageView } from '../../protocol/imageLayout';
+import { asImage, channelSum, imageGeometry, ImageView } from '../../protocol/imageLayout';
 import type { FigureSpec, GridImageSpec, SelectTarget, TableSpec } from '../../protocol/webview';
 import type { AnalysisUpdate, AnalysisView } from '../panels/analysis';
 
@@ -29,10 +29,9 @@ function cls(r: InterpretResult, k: number): string {
  * logits would get the bar chart.
  */
 function isImageOutput(r: InterpretResult): boolean {
-  const s = r.outputShape;
-  if (s.length !== 3) return false;
-  const v = asImage(r.output, s, r.inputLayout);
-  return v.height > 1 && v.width > 1;
+  if (r.outputShape.length !== 3) return false;
+  const g = imageGeometry(r.output.length, r.outputShape, r.inputLayout);
+  return g.height > 1 && g.width > 1;
 }
 
 /** The figures and the summary table of a result. */
@@ -92,12 +91,7 @@ export function interpreterView(r: InterpretResult): AnalysisView {
  * `shape`, one per channel: where a click on an image of that tensor lands.
  */
 export function pixelIndices(shape: readonly number[], layout: string, row: number, col: number): number[] {
-  if (shape.length !== 3) {
-    const v = asImage(new Float32Array(shape.reduce((a, d) => a * d, 1)), shape, layout);
-    return [row * v.width + col];
-  }
-  const chw = layout === 'nchw' || (layout !== 'nhwc' && shape[0] <= 4 && shape[2] > 4);
-  const [h, w, c] = chw ? [shape[1], shape[2], shape[0]] : [shape[0], shape[1], shape[2]];
+  const { height: h, width: w, channels: c, chw } = imageGeometry(shape.reduce((a, d) => a * d, 1), shape, layout);
   if (row < 0 || row >= h || col < 0 || col >= w) return [];
   return Array.from({ length: c }, (_, k) => (chw ? (k * h + row) * w + col : (row * w + col) * c + k));
 }
