@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../../errors';
 import { Graph, Node, OpSpec, Padding, Param, ParamSlot } from '../../graph/ir';
+import { channelsLast, invert, samePerm, samplePerm } from '../onnx/layout';
 
 /**
  * Writes a Graph as a TF.js layers model: a functional model.json (Keras 2 style config, as
@@ -68,10 +69,16 @@ function channelsFirstEdges(graph: Graph): { dropped: Set<string>; inputShape: M
   const dropped = new Set<string>();
   const inputShape = new Map<string, readonly number[]>();
   const consumers = new Map<string, Node[]>();
-  for (const n of graph.nodes) for (const i of n.inputs) consumers.set(i, [...(consumers.get(i) ?? []), n]);
-  const isPerm = (n: Node, perm: readonly number[]) => n.op.op === 'transpose' && n.op.perm.length === perm.length && n.op.perm.every((a, i) => a === perm[i]);
-  const toLast = (rank: number) => [...Array.from({ length: rank - 1 }, (_, i) => i + 1), 0];
-  const toFirst = (rank: number) => [rank - 1, ...Array.from({ length: rank - 1 }, (_, i) => i)];
+  for (const n of graph.nodes) {
+    for (const i of n.inputs) {
+      if (!consumers.has(i)) consumers.set(i, []);
+      consumers.get(i)!.push(n);
+    }
+  }
+  const isPerm = (n: Node, perm: readonly number[]) => n.op.op === 'transpose' && samePerm(n.op.perm, perm);
+  // Sample axes (the batch excluded): channels-first to channels-last, and back.
+  const toLast = (rank: number) => samplePerm(channelsLast(rank + 1));
+  const toFirst = (rank: number) => invert(toLast(rank));
   const outputNodes = new Set(graph.outputs.map((p) => p.node));
   for (const port of graph.inputs) {
     const uses = consumers.get(port.node) ?? [];
