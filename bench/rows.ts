@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { lmc, LmcResult, weightMatching, WeightMatchingResult } from '../src/core/analyses/connectivity';
-import { batchSource } from '../src/core/analyses/connectivity/study';
+import { batchSource } from '../src/core/analyses/connectivity/data';
 import { interpret, InterpretResult } from '../src/core/analyses/interpreter';
 import { computeNads, NadResult } from '../src/core/analyses/nad';
 import { openForModel } from '../src/core/data/forModel';

@@ -16,7 +16,7 @@ import { CancelledError, UserError } from '../../src/core/errors';
 import { shareBatches, workerCount, WORKERS_ENV, WorkerPool, workerThreads } from '../../src/core/parallel';
 import { wireData } from '../../src/core/parallel/sharedData';
 import { openForModel } from '../../src/core/data/forModel';
-import { batchSource } from '../../src/core/analyses/connectivity/study';
+import { batchSource } from '../../src/core/analyses/connectivity/data';
 import { cnnBn, Data, mlp, source, teacherData } from './helpers/connectivity';
 import { biasFreeCnn } from './helpers/nadGraphs';
 

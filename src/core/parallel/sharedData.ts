@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Batch, BatchSource } from '../analyses/connectivity/data';
-import { forEachBatch } from '../analyses/connectivity/data';
+import { batchSource, forEachBatch } from '../analyses/connectivity/data';
 import { Graph } from '../graph/ir';
 import { openDataset } from '../data';
 import type { DatasetSpec } from '../data/types';
@@ -109,5 +109,5 @@ export async function wireData(
 export async function openWired(w: DataWire): Promise<{ source: BatchSource; close(): void }> {
   if (w.kind === 'shared') return { source: replaySource(w.batches), close: () => undefined };
   const ds = await openDataset(w.spec);
-  return { source: Object.assign((b: number, c?: WorkContext) => ds.batches(b, c), { samples: ds.size, spec: w.spec }), close: () => ds.close() };
+  return { source: batchSource(ds), close: () => ds.close() };
 }

@@ -5,7 +5,7 @@ import { sizeOf } from '../../core/graph/ir';
 import type { WorkContext } from '../../core/progress';
 import { UserError } from '../../core/errors';
 import { equivalenceResidual, layerInfo, relaxTrain, RelaxPoint, toEfcn } from '../../core/analyses/efcn';
-import { batchSource } from '../../core/analyses/connectivity/study';
+import { batchSource } from '../../core/analyses/connectivity/data';
 import { writeTfjsLayers } from '../../core/formats/writers';
 import type { EfcnParams, EfcnPartial, EfcnRelaxPoint, EfcnResult } from '../../protocol/efcn';
 import type { JobHandler } from './handlers';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { UserError } from '../../errors';
 import { Graph } from '../../graph/ir';
-import type { DatasetSpec } from '../../data/types';
+import type { Dataset, DatasetSpec } from '../../data/types';
 import { throwIfCancelled, WorkContext } from '../../progress';
 
 /** One batch of samples in the model's own input layout, batch first; the consumer disposes both. */
@@ -21,6 +21,11 @@ export type BatchSource = ((batchSize: number, ctx?: WorkContext) => AsyncIterab
   /** The dataset it reads, when it reads one: worker threads open it themselves (parallel/sharedData.ts). */
   readonly spec?: DatasetSpec;
 };
+
+/** A dataset as the analyses read it (its spec rides along, so worker threads can open it too). */
+export function batchSource(ds: Dataset): BatchSource {
+  return Object.assign((b: number, c?: WorkContext) => ds.batches(b, c), { samples: ds.size, ...(ds.spec ? { spec: ds.spec } : {}) });
+}
 
 /** Samples per batch when the caller does not say. */
 export const DEFAULT_BATCH = 256;

@@ -1,4 +1,3 @@
-import type { Dataset } from '../../data/types';
 import type { Graph } from '../../graph/ir';
 import { checkpoint, WorkContext } from '../../progress';
 import { activationMatching } from './activationMatching';
@@ -10,11 +9,6 @@ import { lmc, LmcPoint, LmcResult } from './lmc';
 import { weightMatching } from './weightMatching';
 
 export type Alignment = 'none' | 'weights' | 'activations';
-
-/** A dataset as the analyses read it. */
-export function batchSource(ds: Dataset): BatchSource {
-  return Object.assign((b: number, c?: WorkContext) => ds.batches(b, c), { samples: ds.size, ...(ds.spec ? { spec: ds.spec } : {}) });
-}
 
 export interface Aligned {
   readonly b: Graph;
