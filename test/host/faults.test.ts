@@ -187,7 +187,7 @@ describe('killing the host in the middle of every analysis', () => {
 
   // describe has no middle to kill (milliseconds, and it never waits behind an analysis); a
   // describe sent to a host that just died is the last group's case.
-  for (const c of ANALYSES.filter((x) => x.long)) {
+  for (const c of LONG) {
     test(`${c.name}: SIGKILL mid-run fails the request at once with what happened; the host restarts by itself and the retry works`, { timeout: 180_000 * SLOW }, async () => {
       await sup.info();
       const pid = (await running()).info!.pid;
@@ -250,7 +250,7 @@ describe('many analyses at once, and requests to a dead host', () => {
     const results = await Promise.all(jobs);
     results.forEach((r, i) => ANALYSES[i].check(r as never));
     assert.equal(finished[0], 'describe', `describe is answered first, not after the analyses: ${finished}`);
-    const analyses = ANALYSES.filter((c) => c.long).map((c) => c.name);
+    const analyses = LONG.map((c) => c.name);
     assert.deepEqual(finished.filter((n) => n !== 'describe'), analyses, 'the analyses answered in submission order');
     const afterwards = (await client.info()).memory;
     assert.equal(afterwards.tfTensors, before.tfTensors);
