@@ -121,7 +121,7 @@ describe('HostSupervisor', () => {
   });
 
   test('a job cancelled through its token rejects as cancelled', async () => {
-    const { sup } = supervisor();
+    const { sup, lines } = supervisor();
     try {
       await sup.info();
       const source = new CancellationTokenSource();
@@ -130,6 +130,8 @@ describe('HostSupervisor', () => {
       const job = sup.run('host/selfTest', { batches: 200, size: 16, delayMs: 20 }, { title: 'long', token, onProgress: (f) => f > 0 && cancel() });
       await assert.rejects(job, (e: unknown) => e instanceof HostRequestError && e.kind === 'cancelled');
       assert.equal(sup.state().status, 'running', 'a cancelled job leaves the host running');
+      const pid = (await sup.info()).pid;
+      assert.ok(lines.some((l) => new RegExp(`job \\S+ cancel requested by its caller \\(host pid ${pid}\\): long`).test(l)), lines.join('\n'));
     } finally {
       await sup.dispose();
     }
@@ -152,6 +154,12 @@ describe('HostSupervisor', () => {
       assert.ok(lines.some((l) => /warn: the compute host \(pid \d+\) crashed \(killed by SIGKILL\); restarting it \(restart 1 of at most 4/.test(l)), lines.join('\n'));
       assert.ok(lines.some((l) => /job \S+ failed after .*doomed/.test(l)));
       assert.equal(sup.jobs().length, 0);
+      // The new host's client must not hand out the dead one's job ids again: jobs() and the log
+      // tell jobs apart by id across restarts.
+      await sup.run('host/selfTest', { batches: 1, size: 4, delayMs: 0 }, { title: 'after' });
+      const doomed = lines.find((l) => /started: doomed/.test(l))!.match(/job (\S+)/)![1];
+      const after = lines.find((l) => /started: after/.test(l))!.match(/job (\S+)/)![1];
+      assert.notEqual(after, doomed, 'a job on the restarted host gets a fresh id');
     } finally {
       await sup.dispose();
     }

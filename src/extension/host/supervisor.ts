@@ -156,6 +156,10 @@ export class HostSupervisor {
     const inc = await this.ensureStarted();
     const t0 = Date.now();
     let jobId: string | undefined;
+    // Logged with the job and the host it runs on, so a cancel that does not land can be traced.
+    const cancelled = o.token?.onCancellationRequested(() => {
+      if (jobId !== undefined && this.tracked.has(jobId)) this.log(`job ${jobId} cancel requested by its caller (host pid ${inc.pid}${inc === this.current ? '' : ', a host that is gone'}): ${o.title}`);
+    });
     try {
       const result = await inc.client.run(method, params, {
         ...(o.token ? { token: o.token } : {}),
@@ -185,6 +189,7 @@ export class HostSupervisor {
       else this.log(`${head}: ${err.hostStack ?? err.message}`, 'error');
       throw err;
     } finally {
+      cancelled?.dispose();
       if (jobId !== undefined && this.tracked.delete(jobId)) this.jobsEmitter.fire();
       // Memory and job counts in the status bar's tooltip are only as fresh as the last answer.
       this.refreshInfo();

@@ -152,10 +152,14 @@ export class PanelManager implements PanelService, vscode.WebviewPanelSerializer
       export: (p, m) => void this.export(p, m),
       thumbnail: (p, dataUrl) => this.recentResults.setThumbnail(p.key, dataUrl),
       disposed: (p) => {
-        if (this.panels.get(p.key) === p) this.panels.delete(p.key);
+        const listed = this.panels.get(p.key) === p;
+        this.host.log(`panel closed: "${p.state.title}"${listed ? '' : ' (a panel no longer listed)'}`);
+        if (listed) this.panels.delete(p.key);
         this.selects.get(p.key)?.cancel();
       },
     }, (l) => this.host.log(l));
+    const before = this.panels.get(state.key);
+    if (before) this.host.log(`panel of "${state.title}" replaces one still listed (disposed: ${before.disposed})`);
     this.panels.set(state.key, panel);
     return panel;
   }

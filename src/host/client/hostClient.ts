@@ -38,6 +38,12 @@ export interface HostExit {
   readonly expected: boolean;
 }
 
+/**
+ * Job ids count up per extension process, not per client: a supervisor keeps jobs of a dead host
+ * and of its successor apart by id, so a restarted host must not hand out the ids again.
+ */
+let nextJob = 1;
+
 interface RunningJob {
   onProgress?(p: JobProgress): void;
   onPartial?(data: unknown): void;
@@ -53,7 +59,6 @@ export class HostClient implements Disposable {
   private readonly jobs = new Map<string, RunningJob>();
   private readonly exitEmitter = new Emitter<HostExit>();
   private disposing = false;
-  private nextJob = 1;
 
   /** Fires when the host process ends, expectedly or not. */
   readonly onExit: Event<HostExit> = this.exitEmitter.event;
@@ -115,7 +120,7 @@ export class HostClient implements Disposable {
   /** Runs a job method; progress and partial results arrive through `cb` before it resolves. */
   async run<M extends JobMethodName>(method: M, params: Omit<JobParamsOf<M>, 'jobId'>, cb: JobCallbacks<JobPartialOf<M>> = {}): Promise<JobResultOf<M>> {
     const connection = this.start();
-    const jobId = `c${process.pid}-${this.nextJob++}`;
+    const jobId = `c${process.pid}-${nextJob++}`;
     this.jobs.set(jobId, {
       ...(cb.onProgress ? { onProgress: (p: JobProgress) => cb.onProgress?.(p) } : {}),
       // The host sends this job's partials only, of this method's partial type.

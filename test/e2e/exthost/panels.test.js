@@ -23,10 +23,22 @@ function panelTab(title) {
   return undefined;
 }
 
-async function closePanel(title) {
-  const t = panelTab(title);
-  if (t) await vscode.window.tabGroups.close(t.tab);
-  await waitFor(() => !panelTab(title), `panel "${title}" to close`);
+/** Every tab, with its input's kind, for messages. */
+function tabList() {
+  return vscode.window.tabGroups.all
+    .flatMap((g) => g.tabs.map((t) => `"${t.label}" (${t.input?.constructor?.name ?? 'no input'}${t.input?.viewType ? ` ${t.input.viewType}` : ''}, column ${g.viewColumn})`))
+    .join(', ');
+}
+
+/**
+ * Closes our panel titled `title` as a user does (its tab), then waits until the panel itself is
+ * gone, not only its tab. A panel just opened may not be among the tabs yet: waited for, never
+ * skipped (a skipped close left the panel, and its job, running into the next test).
+ */
+async function closePanel(api, title) {
+  const t = await waitFor(() => panelTab(title), () => `a tab titled "${title}" (tabs: ${tabList()})`, 15_000);
+  await vscode.window.tabGroups.close(t.tab);
+  await waitFor(() => !panelTab(title) && !api.panels.snapshots().some((s) => s.title === title), () => `panel "${title}" to close (tabs: ${tabList()})`);
 }
 
 /** Pixels of a PNG data URL that differ from its first pixel (0: a blank picture). */
@@ -164,7 +176,7 @@ describe('Linear Lens panels (extension host)', function () {
 
   it('a closed panel opens again from the cache, without computing', async function () {
     const state = await stateFor({ batches: 8, delayMs: 40 });
-    await closePanel(state.title);
+    await closePanel(api, state.title);
     const computes = calls.compute;
     await api.panels.open(state);
     const s = await waitStatus(state, 'done');
@@ -176,7 +188,7 @@ describe('Linear Lens panels (extension host)', function () {
 
   it('the serializer restores a panel from the state its page kept, and the cache', async function () {
     const state = await stateFor({ batches: 8, delayMs: 40 });
-    await closePanel(state.title);
+    await closePanel(api, state.title);
     const computes = calls.compute;
     // What VS Code does after a reload: a fresh panel of our view type and the page's saved state.
     const panel = vscode.window.createWebviewPanel('linearLens.panel', 'restoring', vscode.ViewColumn.Beside);
@@ -206,7 +218,7 @@ describe('Linear Lens panels (extension host)', function () {
     const s = await waitStatus(state, 'done', 60_000);
     assert.equal(s.error, undefined);
     await waitFor(() => api.panels.cache.has(state.key), 'the result in the cache');
-    await closePanel(state.title);
+    await closePanel(api, state.title);
   });
 
   it('when the compute host dies mid-job the panel says so and Retry computes again', async function () {
@@ -227,7 +239,7 @@ describe('Linear Lens panels (extension host)', function () {
     await waitStatus(state, 'running', 30_000);
     await waitFor(() => host.jobs().some((j) => j.title === state.title), 'the retried job to run on the new host');
     assert.notEqual((await host.info()).pid, pid, 'a new host process');
-    await closePanel(state.title);
+    await closePanel(api, state.title);
     // (How fast a cancel lands is test/host/faults.test.ts's measure; here: that closing cancels at all.)
     await waitFor(() => !host.jobs().some((j) => j.title === state.title), 'closing the panel to cancel its job', 30_000);
   });
@@ -242,13 +254,13 @@ describe('Linear Lens panels (extension host)', function () {
     await vscode.commands.executeCommand('linearLens.cancelJob', job.id);
     const s = await waitStatus(state, 'error', 20_000);
     assert.equal(s.error, 'Cancelled.');
-    await closePanel(state.title);
+    await closePanel(api, state.title);
   });
 
   it('linearLens.openResult reopens a recent result by its key', async function () {
     const recent = api.panels.recent()[0];
     assert.ok(recent);
-    await closePanel(recent.state.title).catch(() => undefined);
+    await closePanel(api, recent.state.title).catch(() => undefined);
     const computes = calls.compute;
     await vscode.commands.executeCommand('linearLens.openResult', recent.state.key);
     const s = await waitStatus(recent.state, 'done');
