@@ -170,6 +170,9 @@ describe('Linear Lens panels (extension host)', function () {
     const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).length;
     await api.panels.open(state);
     assert.equal(calls.compute, computes);
+    assert.equal(api.panels.snapshots().filter((s) => s.key === state.key).length, 1, 'one panel for the key');
+    // The tab list follows the workbench a moment later: a second tab would show up by then.
+    await sleep(1000);
     assert.equal(vscode.window.tabGroups.all.flatMap((g) => g.tabs).length, tabs, 'no second tab');
     assert.equal(snapshot(state).status, 'done');
   });
