@@ -187,3 +187,22 @@ test('preprocess mismatches and bad options are UserErrors naming the file', asy
   await rejectsUser({ path: path.join(tmp.dir, 'nope.idx') }, 'nope.idx', /does not exist/);
   await rejectsUser({ path: file('rand.bin', Uint8Array.from([0xde, 0xad, 0, 0xef, 1, 2])) }, 'rand.bin', /not a dataset format/);
 });
+
+test('NaN or ±Inf in the data: a UserError naming the file, the sample and the position, from batches() and sample()', async () => {
+  for (const [name, v] of [['nan', NaN], ['inf', Infinity], ['-inf', -Infinity]] as const) {
+    const values = new Float32Array(6 * 4).map((_, i) => i / 10);
+    values[3 * 4 + 2] = v; // sample 3, position 2
+    const p = file(`nonfinite-${name}.npy`, npyBytes('<f4', [6, 4], new Uint8Array(values.buffer)));
+    await rejectsUser({ path: p }, `nonfinite-${name}.npy`, new RegExp(`sample 3 holds ${String(v).replace('-', '\\-')} at position 2 of its 4 values`));
+    const ds = await openDataset({ path: p, cacheDir });
+    try {
+      assert.deepEqual([...(await ds.sample(2)).x], [0.8, 0.9, 1, 1.1].map(Math.fround));
+      await assert.rejects(ds.sample(3), (e: unknown) => isUserError(e) && /sample 3 holds/.test(e.message));
+    } finally {
+      ds.close();
+    }
+  }
+  // Float64 data whose value overflows float32 is ±Inf once read: the same error.
+  const f64 = new Float64Array([1, 2, 1e300, 4]);
+  await rejectsUser({ path: file('overflow-f8.npy', npyBytes('<f8', [2, 2], new Uint8Array(f64.buffer))) }, 'overflow-f8.npy', /sample 1 holds Infinity at position 0/);
+});

@@ -7,6 +7,23 @@ import type { Batch, Dataset, LabelSet, SampleSource } from './types';
 /** One Float32Array holds at most this many values (and one batch should never be bigger). */
 const MAX_BATCH_VALUES = 2 ** 30;
 
+/**
+ * A UserError for the first NaN or ±Inf among the samples `indices` (rows of `raw`), if any. Every
+ * analysis sums over its inputs, so one such value would turn a whole curve or map into NaN
+ * without saying why; a file that holds one is refused where it is read, naming the sample.
+ */
+function nonFiniteError(raw: Float32Array, indices: readonly number[], elems: number, file: string, path?: string): UserError | undefined {
+  for (let i = 0; i < raw.length; i++) {
+    const v = raw[i];
+    // v - v is 0 for every finite v, NaN for NaN and ±Inf: one test, no function call.
+    if (v - v !== 0) {
+      const k = Math.floor(i / elems);
+      return new UserError(`${file}: sample ${indices[k]} holds ${v} at position ${i - k * elems} of its ${elems} values; the analyses need finite inputs.`, path);
+    }
+  }
+  return undefined;
+}
+
 /** Puts a reader, its labels, the preprocessing plan and the subset together as a Dataset. */
 export function makeDataset(opts: {
   source: SampleSource;
@@ -44,7 +61,11 @@ export function makeDataset(opts: {
       const indices: number[] = [];
       for (let k = start; k < Math.min(size, start + batchSize); k++) indices.push(indexAt(k));
       if (closed) return Promise.reject(new Error(`${source.file}: the dataset was closed`));
-      return source.read(indices).then((raw) => ({ raw, indices }));
+      return source.read(indices).then((raw) => {
+        const bad = nonFiniteError(raw, indices, storedElems, source.file, opts.path);
+        if (bad) throw bad;
+        return { raw, indices };
+      });
     };
     // The next batch is read from disk while the consumer works on this one.
     let pending: Promise<{ raw: Float32Array; indices: number[] }> | undefined = size > 0 ? read(0) : undefined;
@@ -78,6 +99,8 @@ export function makeDataset(opts: {
       }
       if (closed) throw new Error(`${source.file}: the dataset was closed`);
       const raw = await source.read([i]);
+      const bad = nonFiniteError(raw, [i], storedElems, source.file, opts.path);
+      if (bad) throw bad;
       const x = tf.tidy(() => applyPreprocess(tf.tensor(raw, [1, ...source.sampleShape], 'float32'), plan));
       try {
         const values = (await x.data()) as Float32Array;
