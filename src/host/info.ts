@@ -7,7 +7,9 @@ import { LINEAR_LENS_VERSION } from './version';
 export function hostMemory(): HostMemory {
   const m = tf.memory();
   const p = process.memoryUsage();
-  return { rss: p.rss, heapUsed: p.heapUsed, tfBytes: m.numBytes, tfTensors: m.numTensors };
+  // The wasm backend keeps its Emscripten module here; other backends have none.
+  const wasmHeap = (tf.engine().backendName === 'wasm' ? (tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } }).wasm?.HEAPU8?.buffer.byteLength : undefined);
+  return { rss: p.rss, heapUsed: p.heapUsed, tfBytes: m.numBytes, tfTensors: m.numTensors, arrayBuffers: p.arrayBuffers, ...(wasmHeap !== undefined ? { wasmHeap } : {}) };
 }
 
 /** Everything `host/info` reports, for the host and for the CLI running in-process. */

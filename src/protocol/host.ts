@@ -49,6 +49,10 @@ export interface HostMemory {
   /** Bytes held by live TensorFlow.js tensors. */
   readonly tfBytes: number;
   readonly tfTensors: number;
+  /** Bytes of ArrayBuffers outside the JS heap (tensor downloads, file reads). */
+  readonly arrayBuffers?: number;
+  /** Size of the wasm backend's memory on this thread: it grows to its high water and never shrinks. */
+  readonly wasmHeap?: number;
 }
 
 /** `host/info`: answered at once, even while a job runs. */

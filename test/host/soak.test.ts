@@ -34,6 +34,8 @@ interface Sample {
   readonly run: number;
   readonly rss: number;
   readonly heapUsed: number;
+  readonly arrayBuffers: number;
+  readonly wasmHeap: number;
   readonly tfTensors: number;
   readonly tfBytes: number;
   readonly seconds: number;
@@ -66,7 +68,7 @@ test(`soak: ${RUNS} analyses through one host, tensors flat and resident memory 
   const samples: Sample[] = [];
   const sample = async (run: number): Promise<void> => {
     const m = (await client.info()).memory;
-    samples.push({ run, rss: m.rss, heapUsed: m.heapUsed, tfTensors: m.tfTensors, tfBytes: m.tfBytes, seconds: (Date.now() - t0) / 1000 });
+    samples.push({ run, rss: m.rss, heapUsed: m.heapUsed, arrayBuffers: m.arrayBuffers ?? 0, wasmHeap: m.wasmHeap ?? 0, tfTensors: m.tfTensors, tfBytes: m.tfBytes, seconds: (Date.now() - t0) / 1000 });
   };
   await sample(0);
   for (let run = 1; run <= RUNS; run++) {
@@ -78,11 +80,11 @@ test(`soak: ${RUNS} analyses through one host, tensors flat and resident memory 
   assert.equal((await client.info()).pid, pid, 'one host process served every run');
 
   fs.mkdirSync(path.dirname(CSV), { recursive: true });
-  fs.writeFileSync(CSV, ['run,seconds,rss_mib,heap_used_mib,tf_tensors,tf_bytes', ...samples.map((s) => [s.run, s.seconds.toFixed(1), (s.rss / MIB).toFixed(1), (s.heapUsed / MIB).toFixed(1), s.tfTensors, s.tfBytes].join(','))].join('\n') + '\n');
+  fs.writeFileSync(CSV, ['run,seconds,rss_mib,heap_used_mib,array_buffers_mib,wasm_heap_mib,tf_tensors,tf_bytes', ...samples.map((s) => [s.run, s.seconds.toFixed(1), (s.rss / MIB).toFixed(1), (s.heapUsed / MIB).toFixed(1), (s.arrayBuffers / MIB).toFixed(1), (s.wasmHeap / MIB).toFixed(1), s.tfTensors, s.tfBytes].join(','))].join('\n') + '\n');
 
   const quarter = (q: number): Sample[] => samples.filter((s) => s.run > (RUNS * q) / 4 && s.run <= (RUNS * (q + 1)) / 4);
   const rssQ = [0, 1, 2, 3].map((q) => median(quarter(q).map((s) => s.rss)) / MIB);
-  const rows = samples.filter((s) => s.run % 25 === 0 || s.run === RUNS).map((s) => `#   run ${String(s.run).padStart(4)}: rss ${(s.rss / MIB).toFixed(1)} MiB, heap ${(s.heapUsed / MIB).toFixed(1)} MiB, ${s.tfTensors} tensors (${s.tfBytes} bytes), ${s.seconds.toFixed(0)} s`);
+  const rows = samples.filter((s) => s.run % 25 === 0 || s.run === RUNS).map((s) => `#   run ${String(s.run).padStart(4)}: rss ${(s.rss / MIB).toFixed(1)} MiB, heap ${(s.heapUsed / MIB).toFixed(1)} MiB, array buffers ${(s.arrayBuffers / MIB).toFixed(1)} MiB, wasm ${(s.wasmHeap / MIB).toFixed(1)} MiB, ${s.tfTensors} tensors (${s.tfBytes} bytes), ${s.seconds.toFixed(0)} s`);
   process.stdout.write(`# soak: ${RUNS} runs in ${((Date.now() - t0) / 1000).toFixed(0)} s; rss median per quarter ${rssQ.map((x) => x.toFixed(1)).join(' / ')} MiB; curve in ${path.relative(ROOT, CSV)}\n${rows.join('\n')}\n`);
 
   // Tensors: exactly where they started, at every sample, not only at the end.
