@@ -10,8 +10,12 @@
  * arithmetic), so with ties in the cost it picks the same optimal assignment as scipy does.
  * Jonker–Volgenant (LAPJV, 1987: column reduction, augmenting row reduction, then shortest
  * augmenting paths; structure of T. Kazmar's gatagat/lap) and a plain O(n³) Hungarian method are
- * kept beside it as independent checks (the tests compare all three).
+ * kept beside it as independent checks (the tests compare all three). The shortest augmenting
+ * path solver runs as WebAssembly (wasm/lap.c, embedded by wasm/build.sh in wasmBinary.ts),
+ * with its TypeScript twin linearSumAssignmentJs as the reference and fallback.
  */
+
+import { linalgWasmInstance } from './wasmModule';
 
 /** A solved assignment: row i gets column `rowToCol[i]`. */
 export interface Assignment {
@@ -33,12 +37,21 @@ export interface LapOptions {
   /**
    * A warm start for linearAssignment / linearSumAssignment (not for a tall matrix): an earlier
    * solution of a similar problem of the same size and direction, such as the previous sweep's
-   * solution in weight matching. Its column potentials `v` are kept, every row gets the smallest
-   * reduced cost as its potential, rows whose old column still attains it keep that column, and
-   * only the other rows are augmented. The result is optimal just the same; when the optimum is
-   * not unique it may be a different optimal assignment than a cold start would give.
+   * solution in weight matching. Its column potentials `v` are the start; every row gets the
+   * smallest reduced cost as its potential (and, when square, every column then gets its smallest
+   * one as well); rows whose old column is tight keep it, and only the other rows are augmented
+   * (when square, after each took the first free tight column it has). The result is optimal
+   * just the same; when the optimum is not unique it may be a different optimal assignment than
+   * a cold start would give.
    */
   readonly start?: { readonly rowToCol: ArrayLike<number>; readonly v: ArrayLike<number> };
+}
+
+/** The error for the first cost that is not finite (row-major nRows×nCols); the matrix has one. */
+function nonFinite(cost: ArrayLike<number>, nCols: number): Error {
+  let k = 0;
+  while (k < cost.length && Number.isFinite(cost[k])) k++;
+  return new Error(`linear assignment: cost ${k} (row ${Math.floor(k / nCols)}, column ${k % nCols}) is ${cost[k]}`);
 }
 
 function checkInput(cost: ArrayLike<number>, n: number): void {
@@ -296,7 +309,109 @@ function findPath(n: number, c: Float64Array, start: number, y: Int32Array, v: F
   return finalJ;
 }
 
-/** Work arrays of linearSumAssignment, reused from call to call (it runs synchronously) and grown on demand. */
+/** The WebAssembly build of the solver (src/core/linalg/wasm/lap.c), instantiated on first use. */
+interface LapWasm {
+  readonly memory: WebAssembly.Memory;
+  /** Lays out an nr×nc problem; returns the address of the layout table (byte offsets), 0 when out of memory. */
+  readonly lap_reserve: (nr: number, nc: number) => number;
+  /** The matrix to minimise from the staged float32 costs (transposed: a tall matrix, the transpose of the one solved); 1 when one is not finite. */
+  readonly lap_prepare_f32: (nr: number, nc: number, negate: number, transposed: number) => number;
+  /** The same in place for float64 costs written to the matrix; 1 when one is not finite. */
+  readonly lap_prepare_f64: (size: number, negate: number) => number;
+  /** 0, or −1 / −2 for the two "bug" errors of the JS solver. */
+  readonly lap_solve: (nr: number, nc: number, warm: number) => number;
+}
+
+let lapWasmInstance: LapWasm | null | undefined;
+
+function lapWasm(): LapWasm | null {
+  // One instance for every call: linearSumAssignment runs synchronously and keeps nothing there.
+  if (lapWasmInstance === undefined) lapWasmInstance = linalgWasmInstance<LapWasm>();
+  return lapWasmInstance;
+}
+
+/** Whether linearSumAssignment runs the WebAssembly solver here (else linearSumAssignmentJs). */
+export function lapUsesWasm(): boolean {
+  return lapWasm() !== null;
+}
+
+/**
+ * Solves the linear assignment problem on a dense nRows×nCols row-major matrix: every row gets a
+ * column when nRows ≤ nCols, else every column gets a row (rowToCol / colToRow hold −1 for the
+ * rest). The WebAssembly build of linearSumAssignmentJs (same steps, same float64 arithmetic,
+ * bit for bit the same result), about 3× faster; linearSumAssignmentJs where WebAssembly SIMD is
+ * missing.
+ */
+export function linearSumAssignment(cost: ArrayLike<number>, nRows: number, nCols: number, opts: LapOptions = {}): Assignment {
+  if (!Number.isInteger(nRows) || nRows < 0 || !Number.isInteger(nCols) || nCols < 0) throw new Error(`linear assignment: bad size ${nRows}×${nCols}`);
+  if (cost.length !== nRows * nCols) throw new Error(`linear assignment: ${cost.length} costs for a ${nRows}×${nCols} matrix`);
+  const w = nRows > 0 && nCols > 0 ? lapWasm() : null;
+  if (!w) return linearSumAssignmentJs(cost, nRows, nCols, opts);
+  const maximize = opts.maximize ?? false;
+  const transpose = nCols < nRows;
+  const nr = transpose ? nCols : nRows;
+  const nc = transpose ? nRows : nCols;
+  const size = nr * nc;
+  const at = w.lap_reserve(nr, nc);
+  if (at === 0) return linearSumAssignmentJs(cost, nRows, nCols, opts);
+  const buf = w.memory.buffer;
+  const [cAt, fAt, uAt, vAt, svAt, col4rowAt, row4colAt, sxAt] = new Int32Array(buf, at, 8);
+  if (cost instanceof Float32Array) {
+    // Converted (and transposed when tall) inside the module.
+    new Float32Array(buf, fAt, size).set(cost);
+    if (w.lap_prepare_f32(nr, nc, maximize ? 1 : 0, transpose ? 1 : 0)) throw nonFinite(cost, nCols);
+  } else if (cost instanceof Float64Array && !transpose) {
+    new Float64Array(buf, cAt, size).set(cost);
+    if (w.lap_prepare_f64(size, maximize ? 1 : 0)) throw nonFinite(cost, nCols);
+  } else {
+    writeMinimisable(cost, nRows, nCols, opts, new Float64Array(buf, cAt, size));
+  }
+  const start = transpose ? undefined : opts.start;
+  const warm = start !== undefined && start.rowToCol.length === nr && start.v.length === nc;
+  if (warm) {
+    new Int32Array(buf, sxAt, nr).set(start.rowToCol);
+    new Float64Array(buf, svAt, nc).set(start.v);
+  }
+  const rc = w.lap_solve(nr, nc, warm ? 1 : 0);
+  if (rc === -1) throw new Error('linear assignment: no augmenting path (bug)');
+  if (rc !== 0) throw new Error('linear assignment: augmenting path does not close (bug)');
+  const col4row = new Int32Array(buf, col4rowAt, nr).slice();
+  const row4col = new Int32Array(buf, row4colAt, nc).slice();
+  const u = new Float64Array(buf, uAt, nr).slice();
+  const v = new Float64Array(buf, vAt, nc).slice();
+  return assignmentOf(cost, nRows, nCols, col4row, row4col, u, v);
+}
+
+/**
+ * The matrix to minimise into c (nr×nc, float64): the costs negated when maximising, transposed
+ * when tall.
+ */
+function writeMinimisable(cost: ArrayLike<number>, nRows: number, nCols: number, opts: LapOptions, c: Float64Array): void {
+  const transpose = nCols < nRows;
+  const s = opts.maximize ? -1 : 1;
+  for (let i = 0; i < nRows; i++) {
+    const row = i * nCols;
+    for (let j = 0; j < nCols; j++) {
+      const x = cost[row + j];
+      if (!Number.isFinite(x)) throw nonFinite(cost, nCols);
+      c[transpose ? j * nRows + i : row + j] = s * x;
+    }
+  }
+}
+
+/** The Assignment of the original matrix from the solved (possibly transposed) one. */
+function assignmentOf(cost: ArrayLike<number>, nRows: number, nCols: number, col4row: Int32Array, row4col: Int32Array, u: Float64Array, v: Float64Array): Assignment {
+  let value = 0;
+  if (nCols >= nRows) {
+    for (let r = 0; r < nRows; r++) value += cost[r * nCols + col4row[r]];
+    return { rowToCol: col4row, colToRow: row4col, value, u, v };
+  }
+  // Tall: the solved rows are the original columns.
+  for (let r = 0; r < nRows; r++) if (row4col[r] >= 0) value += cost[r * nCols + row4col[r]];
+  return { rowToCol: row4col, colToRow: col4row, value, u: v, v: u };
+}
+
+/** Work arrays of linearSumAssignmentJs, reused from call to call (it runs synchronously) and grown on demand. */
 let wCost = new Float64Array(0);
 let wDist = new Float64Array(0);
 let wPath = new Int32Array(0);
@@ -308,17 +423,15 @@ let wPosV = new Float64Array(0);
 let wPosPath = new Int32Array(0);
 
 /**
- * Solves the linear assignment problem on a dense nRows×nCols row-major matrix: every row gets a
- * column when nRows ≤ nCols, else every column gets a row (rowToCol / colToRow hold −1 for the
- * rest). Shortest augmenting paths with dual potentials (Crouse 2016), step for step as scipy's
+ * linearSumAssignment in TypeScript: the reference for the WebAssembly build, and the fallback.
+ * Shortest augmenting paths with dual potentials (Crouse 2016), step for step as scipy's
  * `linear_sum_assignment`: a tall matrix is transposed, rows are added in order, each by one
  * Dijkstra search over the columns (scanned from the last to the first, the first minimum wins
  * unless a later tie is a free column), so ties resolve the way scipy resolves them.
  */
-export function linearSumAssignment(cost: ArrayLike<number>, nRows: number, nCols: number, opts: LapOptions = {}): Assignment {
+export function linearSumAssignmentJs(cost: ArrayLike<number>, nRows: number, nCols: number, opts: LapOptions = {}): Assignment {
   if (!Number.isInteger(nRows) || nRows < 0 || !Number.isInteger(nCols) || nCols < 0) throw new Error(`linear assignment: bad size ${nRows}×${nCols}`);
   if (cost.length !== nRows * nCols) throw new Error(`linear assignment: ${cost.length} costs for a ${nRows}×${nCols} matrix`);
-  const maximize = opts.maximize ?? false;
   const transpose = nCols < nRows;
   const nr = transpose ? nCols : nRows;
   const nc = transpose ? nRows : nCols;
@@ -336,35 +449,71 @@ export function linearSumAssignment(cost: ArrayLike<number>, nRows: number, nCol
   if (wRows.length < nr) wRows = new Int32Array(nr);
   // The float64 matrix to minimise (negated when maximising, transposed when tall).
   const c = wCost;
-  const s = maximize ? -1 : 1;
-  for (let i = 0; i < nRows; i++) {
-    const row = i * nCols;
-    for (let j = 0; j < nCols; j++) {
-      const x = cost[row + j];
-      if (!Number.isFinite(x)) throw new Error(`linear assignment: cost ${row + j} (row ${i}, column ${j}) is ${x}`);
-      c[transpose ? j * nRows + i : row + j] = s * x;
-    }
-  }
+  writeMinimisable(cost, nRows, nCols, opts, c);
   const u = new Float64Array(nr);
   const v = new Float64Array(nc);
   const col4row = new Int32Array(nr).fill(-1);
   const row4col = new Int32Array(nc).fill(-1);
   const start = transpose ? undefined : opts.start;
   if (start && start.rowToCol.length === nr && start.v.length === nc) {
-    // Warm start: feasible potentials from the old v, and the old pairs that are still tight.
     for (let j = 0; j < nc; j++) v[j] = start.v[j];
-    for (let i = 0; i < nr; i++) {
-      const row = i * nc;
-      let min = Infinity;
-      for (let j = 0; j < nc; j++) {
-        const r = c[row + j] - v[j];
-        if (r < min) min = r;
+    if (nr === nc) {
+      // Square: rows to their smallest reduced cost, then columns to theirs (both stay feasible),
+      // keep the old pairs that are now tight, and give each other row the first free column
+      // that is tight for it. With the row pass alone, a pair whose cost moved by an ulp is no
+      // longer tight; on weight matching's successive matrices the column pass and the free
+      // tight columns left 60–77% fewer rows to augment, and about half the search work.
+      // (A wide matrix may not raise the potentials of columns that stay free, so it keeps the
+      // row pass only.)
+      const cm = wPosDist;
+      cm.fill(Infinity, 0, nc);
+      for (let i = 0; i < nr; i++) {
+        const row = i * nc;
+        let min = Infinity;
+        for (let j = 0; j < nc; j++) {
+          const r = c[row + j] - v[j];
+          if (r < min) min = r;
+        }
+        u[i] = min;
+        for (let j = 0; j < nc; j++) {
+          const r = c[row + j] - min;
+          if (r < cm[j]) cm[j] = r;
+        }
       }
-      u[i] = min;
-      const j = start.rowToCol[i];
-      if (j >= 0 && j < nc && row4col[j] === -1 && c[row + j] - v[j] === min) {
-        col4row[i] = j;
-        row4col[j] = i;
+      for (let j = 0; j < nc; j++) v[j] = cm[j];
+      for (let i = 0; i < nr; i++) {
+        const j = start.rowToCol[i];
+        if (j >= 0 && j < nc && row4col[j] === -1 && c[i * nc + j] - u[i] === v[j]) {
+          col4row[i] = j;
+          row4col[j] = i;
+        }
+      }
+      for (let i = 0; i < nr; i++) {
+        if (col4row[i] !== -1) continue;
+        const row = i * nc;
+        for (let j = 0; j < nc; j++) {
+          if (row4col[j] === -1 && c[row + j] - u[i] === v[j]) {
+            col4row[i] = j;
+            row4col[j] = i;
+            break;
+          }
+        }
+      }
+    } else {
+      // Feasible potentials from the old v, and the old pairs that are still tight.
+      for (let i = 0; i < nr; i++) {
+        const row = i * nc;
+        let min = Infinity;
+        for (let j = 0; j < nc; j++) {
+          const r = c[row + j] - v[j];
+          if (r < min) min = r;
+        }
+        u[i] = min;
+        const j = start.rowToCol[i];
+        if (j >= 0 && j < nc && row4col[j] === -1 && c[row + j] - v[j] === min) {
+          col4row[i] = j;
+          row4col[j] = i;
+        }
       }
     }
   }
@@ -450,14 +599,7 @@ export function linearSumAssignment(cost: ArrayLike<number>, nRows: number, nCol
       if (r === curRow) break;
     }
   }
-  let value = 0;
-  if (!transpose) {
-    for (let r = 0; r < nr; r++) value += cost[r * nCols + col4row[r]];
-    return { rowToCol: col4row, colToRow: row4col, value, u, v };
-  }
-  // Tall: the solved rows are the original columns.
-  for (let r = 0; r < nRows; r++) if (row4col[r] >= 0) value += cost[r * nCols + row4col[r]];
-  return { rowToCol: row4col, colToRow: col4row, value, u: v, v: u };
+  return assignmentOf(cost, nRows, nCols, col4row, row4col, u, v);
 }
 
 /**

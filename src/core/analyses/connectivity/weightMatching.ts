@@ -1,12 +1,11 @@
-import * as tf from '@tensorflow/tfjs-core';
-import { Graph, Param, sizeOf } from '../../graph/ir';
+import { Graph, Param } from '../../graph/ir';
 import { linearAssignment } from '../../linalg/lap';
+import { CrossProduct, PermutedTensors, UnitSlots } from '../../linalg/permuted';
 import { throwIfCancelled, WorkContext } from '../../progress';
 import { mulberry32 } from '../../random';
 import { asArchitectureOf } from './interpolate';
 import {
-  applyPermutation,
-  axisGather,
+  AxisPerm,
   axisSlots,
   gatherAxes,
   identityPermutations,
@@ -61,101 +60,6 @@ function matched(p: Param): boolean {
   return p.role !== 'movingMean' && p.role !== 'movingVariance';
 }
 
-function dot64(a: Float32Array, b: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-  return s;
-}
-
-/**
- * dot64(a, gatherAxes(b, shape, maps)) without building the permuted copy: the same products,
- * added in the same order, so the same float64 result.
- */
-function dotPermuted(a: Float32Array, b: Float32Array, shape: readonly number[], maps: readonly (Int32Array | null)[]): number {
-  const r = shape.length;
-  if (a.length === 0) return 0;
-  if (r === 0 || maps.every((m) => !m)) return dot64(a, b);
-  // offs[ax][i]: where index i of axis ax reads from in b, times the axis stride.
-  const offs: Int32Array[] = new Array(r);
-  let stride = 1;
-  for (let ax = r - 1; ax >= 0; ax--) {
-    const d = shape[ax];
-    const m = maps[ax];
-    const o = new Int32Array(d);
-    for (let i = 0; i < d; i++) o[i] = (m ? m[i] : i) * stride;
-    offs[ax] = o;
-    stride *= d;
-  }
-  const last = offs[r - 1];
-  const dl = shape[r - 1];
-  const idx = new Int32Array(r);
-  const nOuter = a.length / dl;
-  let s = 0;
-  let p = 0;
-  for (let q = 0; q < nOuter; q++) {
-    let base = 0;
-    for (let ax = 0; ax < r - 1; ax++) base += offs[ax][idx[ax]];
-    for (let i = 0; i < dl; i++) s += a[p++] * b[base + last[i]];
-    for (let ax = r - 2; ax >= 0; ax--) {
-      if (++idx[ax] < shape[ax]) break;
-      idx[ax] = 0;
-    }
-  }
-  return s;
-}
-
-/**
- * The rows of `data` along axis `a` that belong to one permutation, one row per unit: for
- * unit k, its copies t (spatial positions after a flatten, ...) and all other axes, flattened.
- */
-export function unitRows(data: Float32Array, shape: readonly number[], a: number, slots: { times: number; pos: Int32Array; size: number }): Float32Array {
-  const d = shape[a];
-  const inner = sizeOf(shape.slice(a + 1));
-  const outer = data.length / (d * inner);
-  const len = slots.times * outer * inner;
-  const out = new Float32Array(slots.size * len);
-  for (let k = 0; k < slots.size; k++) {
-    for (let t = 0; t < slots.times; t++) {
-      const p = slots.pos[k * slots.times + t];
-      const dst = k * len + t * outer * inner;
-      if (inner === 1) {
-        // The out-axis of a kernel: a strided column; copy element by element.
-        for (let o = 0; o < outer; o++) out[dst + o] = data[o * d + p];
-      } else {
-        for (let o = 0; o < outer; o++) {
-          const src = (o * d + p) * inner;
-          out.set(data.subarray(src, src + inner), dst + o * inner);
-        }
-      }
-    }
-  }
-  return out;
-}
-
-/**
- * unitRows laid out transposed, [len, size]: column k holds unit k's row. This is the right-hand
- * operand of A·Bᵀ as a plain product (a transposed matMul operand is slow on wasm).
- */
-export function unitRowsT(data: Float32Array, shape: readonly number[], a: number, slots: { times: number; pos: Int32Array; size: number }): Float32Array {
-  const d = shape[a];
-  const inner = sizeOf(shape.slice(a + 1));
-  const outer = data.length / (d * inner);
-  const n = slots.size;
-  const out = new Float32Array(slots.times * outer * inner * n);
-  for (let k = 0; k < n; k++) {
-    for (let t = 0; t < slots.times; t++) {
-      const p = slots.pos[k * slots.times + t];
-      const l0 = t * outer * inner;
-      for (let o = 0; o < outer; o++) {
-        const src = (o * d + p) * inner;
-        const dst = (l0 + o * inner) * n + k;
-        for (let q = 0; q < inner; q++) out[dst + q * n] = data[src + q];
-      }
-    }
-  }
-  return out;
-}
-
 /** Gives the event loop a turn (the host's pause when it has one) so a cancel request can arrive. */
 const yieldToEvents = (ctx?: WorkContext) => (ctx?.pause ? ctx.pause() : new Promise<void>((r) => setImmediate(r)));
 
@@ -163,14 +67,14 @@ const yieldToEvents = (ctx?: WorkContext) => (ctx?.pause ? ctx.pause() : new Pro
 interface Carrier {
   readonly key: string;
   readonly axis: number;
-  readonly slots: { times: number; pos: Int32Array; size: number };
-  readonly len: number;
+  readonly slots: UnitSlots;
   /** The permutations on the parameter's other axes: the product depends on these alone. */
   readonly others: readonly string[];
-  /** A's unit rows [n, len] (fixed for the whole job), made on first use. */
-  ra?: tf.Tensor2D;
-  /** Its last product A_rows · π(B)_rowsᵀ (float32, n×n), and the versions of `others` it was made with. */
-  product?: Float32Array;
+  /**
+   * Its product C_k,j = ⟨row k of A, row j of π(B)⟩ (float32, n×n), made on first use, and the
+   * versions of `others` it was last computed with.
+   */
+  product?: CrossProduct;
   productKey?: string;
 }
 
@@ -193,10 +97,8 @@ export async function weightMatching(a: Graph, b: Graph, opts: WeightMatchingOpt
       ax?.names.forEach((n) => {
         const list = carriers.get(n);
         if (!list) return;
-        const slots = axisSlots(ax, n)!;
-        const shape = a.params.get(key)!.shape;
         const others = axes.flatMap((o, i) => (i === axis || !o ? [] : o.names));
-        list.push({ key, axis, slots, len: (slots.times * sizeOf(shape)) / shape[axis], others });
+        list.push({ key, axis, slots: axisSlots(ax, n)!, others });
       }),
     );
   }
@@ -204,53 +106,79 @@ export async function weightMatching(a: Graph, b: Graph, opts: WeightMatchingOpt
   // Bumped whenever a permutation changes, so a product whose inputs did not change is reused.
   const versions = new Map(names.map((n) => [n, 0]));
 
-  const permutedB = (key: string, skipAxis: number): Float32Array => {
-    const p = bb.params.get(key)!;
-    const axes = spec.axes.get(key) ?? [];
-    return gatherAxes(p.data, p.shape, axes.map((ax, i) => (i === skipAxis ? null : axisGather(ax, perms))));
+  // The job's weights, A's and B's of each matched parameter, copied to where the kernels read
+  // them (WebAssembly memory): the objective terms, the cost products and the aligned B are
+  // computed there.
+  const held = new PermutedTensors(keys.flatMap((k) => [a.params.get(k)!, bb.params.get(k)!]));
+  const heldIndex = new Map(keys.map((k, i) => [k, 2 * i]));
+  // Each axis's gather map (axisGather's), remade only when one of its permutations was replaced:
+  // a step replaces the permutation's array, and a rejected step puts the old one back.
+  const mapCache = new Map<AxisPerm, { slots: (UnitSlots | null)[]; from: (Int32Array | undefined)[] | null; map: Int32Array | null }>();
+  const gatherMap = (ax: AxisPerm | null): Int32Array | null => {
+    if (!ax) return null;
+    let e = mapCache.get(ax);
+    if (!e) mapCache.set(ax, (e = { slots: ax.names.map((n) => axisSlots(ax, n)), from: null, map: null }));
+    const from = ax.names.map((n) => perms.get(n));
+    if (e.from && from.every((p, i) => p === e!.from![i])) return e.map;
+    let map: Int32Array | null = null;
+    from.forEach((p, ni) => {
+      const s = e!.slots[ni];
+      if (!p || !s) return;
+      if (p.length !== s.size) throw new Error(`permutation ${ax.names[ni]} has ${p.length} entries; the group has ${s.size} units`);
+      if (!map) {
+        map = new Int32Array(ax.perm.length);
+        for (let i = 0; i < map.length; i++) map[i] = i;
+      }
+      for (let k = 0; k < s.size; k++) {
+        if (p[k] === k) continue;
+        for (let t = 0; t < s.times; t++) map[s.pos[k * s.times + t]] = s.pos[p[k] * s.times + t];
+      }
+    });
+    e.from = from;
+    e.map = map;
+    return map;
   };
   /** ⟨W_A, π(W_B)⟩ of one parameter under the current permutations. */
   const term = (key: string): number => {
-    const p = bb.params.get(key)!;
-    const axes = spec.axes.get(key) ?? [];
-    return dotPermuted(a.params.get(key)!.data, p.data, p.shape, axes.map((ax) => axisGather(ax, perms)));
+    const i = heldIndex.get(key)!;
+    return held.dot(i, i + 1, (spec.axes.get(key) ?? []).map(gatherMap));
   };
   const terms = new Map<string, number>();
-  for (const key of keys) terms.set(key, term(key));
   const total = () => {
     let s = 0;
     for (const v of terms.values()) s += v;
     return s;
   };
 
-  /** C[k, j] = Σ over carriers of ⟨row k of W_A, row j of W_B⟩, in float32, summed in carrier order. */
-  const costMatrix = async (name: string, n: number): Promise<Float64Array> => {
-    const acc = new Float32Array(n * n);
-    for (const cr of carriers.get(name)!) {
+  /**
+   * C[k, j] = Σ over carriers of ⟨row k of W_A, row j of W_B⟩, in float32, summed in carrier order:
+   * a view into the kernels' memory, valid until their next call. Each carrier's product is what
+   * tf.matMul(A_rows, π(B)_rowsᵀ) gives on the wasm backend, bit for bit, recomputed only when a
+   * permutation of its parameter's other axes changed.
+   */
+  const costMatrix = (name: string, n: number): Float32Array => {
+    const list = carriers.get(name)!;
+    for (const cr of list) {
       const productKey = cr.others.map((o) => versions.get(o) ?? 0).join(',');
-      if (!cr.product || cr.productKey !== productKey) {
-        const pa = a.params.get(cr.key)!;
-        cr.ra ??= tf.keep(tf.tensor2d(unitRows(pa.data, pa.shape, cr.axis, cr.slots), [n, cr.len]));
-        const rbT = unitRowsT(permutedB(cr.key, cr.axis), pa.shape, cr.axis, cr.slots);
-        const m = tf.tidy(() => tf.matMul(cr.ra!, tf.tensor2d(rbT, [cr.len, n])));
-        cr.product = (await m.data()) as Float32Array;
-        m.dispose();
-        cr.productKey = productKey;
-      }
-      // Float32 sums, as a float32 tensor add would give (each sum rounded to float32 on store).
-      const m = cr.product;
-      for (let i = 0; i < acc.length; i++) acc[i] += m[i];
+      if (cr.product && cr.productKey === productKey) continue;
+      const i = heldIndex.get(cr.key)!;
+      cr.product ??= held.crossProduct(i, i + 1, cr.axis, cr.slots);
+      cr.product.update((spec.axes.get(cr.key) ?? []).map(gatherMap));
+      cr.productKey = productKey;
     }
-    return new Float64Array(acc);
+    return held.sum(list.map((cr) => cr.product!), n);
   };
 
-  const objective = [total()];
+  const objective: number[] = [];
+  let aligned: Graph;
   const steps: WeightMatchingStep[] = [];
   let sweeps = 0;
   let converged = false;
   // Each permutation's last solution: its potentials warm-start the next solve of that permutation.
   const lastSolution = new Map<string, { rowToCol: Int32Array; v: Float64Array }>();
   try {
+    for (const key of keys) terms.set(key, term(key));
+    objective.push(total());
     for (let sweep = 0; sweep < maxSweeps && !converged; sweep++) {
       sweeps = sweep + 1;
       const order = [...names];
@@ -264,7 +192,7 @@ export async function weightMatching(a: Graph, b: Graph, opts: WeightMatchingOpt
         const n = sizes.get(name)!;
         // C[k, j] = Σ ⟨row k of W_A, row j of W_B⟩ over the axes carrying this permutation, with
         // every other axis of W_B already permuted (this one is what the assignment decides).
-        const c = await costMatrix(name, n);
+        const c = costMatrix(name, n);
         const cur = perms.get(name)!;
         let oldL = 0;
         for (let k = 0; k < n; k++) oldL += c[k * n + cur[k]];
@@ -296,8 +224,16 @@ export async function weightMatching(a: Graph, b: Graph, opts: WeightMatchingOpt
       }
       if (!changed) converged = true;
     }
+    // applyPermutation(bb, spec, perms), with the matched parameters gathered by the kernels.
+    const params = new Map<string, Param>();
+    for (const [key, p] of bb.params) {
+      const maps = (spec.axes.get(key) ?? []).map(gatherMap);
+      const i = heldIndex.get(key);
+      params.set(key, !maps.some((m) => m) ? p : { ...p, data: i !== undefined ? held.permuted(i + 1, maps) : gatherAxes(p.data, p.shape, maps) });
+    }
+    aligned = { ...bb, params };
   } finally {
-    for (const list of carriers.values()) for (const cr of list) cr.ra?.dispose();
+    held.release();
   }
-  return { spec, perms, objective, steps, sweeps, converged, aligned: applyPermutation(bb, spec, perms) };
+  return { spec, perms, objective, steps, sweeps, converged, aligned };
 }

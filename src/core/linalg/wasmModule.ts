@@ -1,0 +1,31 @@
+/**
+ * The WebAssembly kernels of linalg (wasm/lap.c, wasm/permuted.c; built by wasm/build.sh into
+ * wasmBinary.ts), compiled once per thread on first use. Each instance has its own memory.
+ */
+import { LINALG_WASM_BASE64 } from './wasmBinary';
+
+let compiled: WebAssembly.Module | null | undefined;
+
+/** The compiled module, or null where WebAssembly (with SIMD) is not available. */
+export function linalgWasmModule(): WebAssembly.Module | null {
+  if (compiled !== undefined) return compiled;
+  try {
+    const bytes = typeof Buffer !== 'undefined' ? Buffer.from(LINALG_WASM_BASE64, 'base64') : Uint8Array.from(atob(LINALG_WASM_BASE64), (ch) => ch.charCodeAt(0));
+    // Synchronous compile: the module is about 20 kB, and its users are synchronous.
+    compiled = new WebAssembly.Module(bytes);
+  } catch {
+    compiled = null;
+  }
+  return compiled;
+}
+
+/** A fresh instance (its own memory), or null where the module is not available. */
+export function linalgWasmInstance<T>(): (T & { readonly memory: WebAssembly.Memory }) | null {
+  const m = linalgWasmModule();
+  if (!m) return null;
+  try {
+    return new WebAssembly.Instance(m, {}).exports as unknown as T & { readonly memory: WebAssembly.Memory };
+  } catch {
+    return null;
+  }
+}
