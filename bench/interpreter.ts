@@ -43,8 +43,9 @@ export async function benchInterpreter(repeats: number): Promise<OursResult> {
   const ex = new Executor(g);
   const work = async () => {
     li.setInput(x0);
-    const bias = await li.bias().data();
+    // rows first, as interpret() does: their pass also gives b (a forward pass of its own otherwise)
     const rows = await li.rows(Array.from({ length: 10 }, (_, k) => k), 10);
+    const bias = await li.bias().data();
     let r = 0;
     for (let k = 0; k < 10; k++) r += rows[k].reduce((s, a, j) => s + a * x0[j], 0) + bias[k];
     if (!Number.isFinite(r)) throw new Error('non-finite');

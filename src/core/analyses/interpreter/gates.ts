@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { UserError } from '../../errors';
 import { applyOp } from '../../graph/executor';
-import { Graph, Node, OpName, Padding, Pair, ParamSlot } from '../../graph/ir';
+import { Graph, Node, OpName, OpOf, Padding, Pair, ParamSlot } from '../../graph/ir';
 import { samePads } from '../../graph/shapes';
+import { mask2x2Wasm, wasmAvailable } from './loops';
 
 /**
  * The gates of the linear interpreter: at one input x0 (stream 0) every non-linear unit is
@@ -35,14 +36,58 @@ const PRODUCTS: ReadonlySet<OpName> = new Set<OpName>(['mul', 'div', 'maximum', 
 const SECANT_FLOOR = 1e-4;
 
 export type Gate =
-  | { kind: 'elementwise'; g: tf.Tensor; c: tf.Tensor | undefined } // c undefined: all zero (ReLU, LeakyReLU, PReLU)
+  // c undefined: all zero (ReLU, LeakyReLU, PReLU); data: g's values in JS when they were made there (forward.ts)
+  | { kind: 'elementwise'; g: tf.Tensor; c: tf.Tensor | undefined; data?: Float32Array }
   | { kind: 'maxPool'; masks: tf.Tensor[]; pads: [Pair, Pair] }
-  // mask: [1, crop, C]; mask6, the same data as [1, oh, kh, ow, kw, C] for the broadcast in the backward pass
-  | { kind: 'maxPoolTiled'; mask: tf.Tensor; mask6: tf.Tensor; pads: [Pair, Pair]; k: Pair; crop: [number, number] }
+  // data: the mask's values [crop, C] in JS; tensors: the same as tensors, made on first use;
+  // entries: its nonzeros on real input cells (for the hand-written backward pass, vjp.ts)
+  | { kind: 'maxPoolTiled'; tensors: MaskTensors; pads: [Pair, Pair]; k: Pair; crop: [number, number]; data: Float32Array; entries: MaskEntries }
   | { kind: 'globalMaxPool'; mask: tf.Tensor }
   | { kind: 'norm'; mean: tf.Tensor; invStd: tf.Tensor }
   | { kind: 'product'; others: tf.Tensor[] } // stream-0 values of every operand but the first
   | { kind: 'select'; mask: tf.Tensor }; // maximum/minimum of two operands: 1 where stream 0 took the first
+
+/**
+ * The nonzero entries of a tiled max-pool's mask on real input cells, grouped by cell: cell k of
+ * `cells` is at input index cell[k] (y·w + x) and has entries start[k] .. start[k + 1] − 1, each
+ * with its index in the pool's output (src: window·C + channel), its share and its channel.
+ */
+export interface MaskEntries {
+  readonly cells: number;
+  readonly cell: Int32Array;
+  readonly start: Int32Array;
+  readonly src: Int32Array;
+  readonly share: Float32Array;
+  readonly ch: Int32Array;
+}
+
+/**
+ * A tiled max-pool's mask as tensors, made on first use (kept past any tidy) and disposed with
+ * the gate: mask [1, crop, C], and mask6, the same data as [1, oh, kh, ow, kw, C] for the
+ * broadcast in the backward pass. The hand-written backward pass (vjp.ts) needs neither, and
+ * their upload cost more than the rest of the gate.
+ */
+export class MaskTensors {
+  private t: { mask: tf.Tensor; mask6: tf.Tensor } | undefined;
+  constructor(
+    private readonly data: Float32Array,
+    private readonly shape: [number, number, number, number],
+    private readonly shape6: number[],
+  ) {}
+
+  get(): { mask: tf.Tensor; mask6: tf.Tensor } {
+    if (!this.t) {
+      const mask = tf.keep(tf.tensor4d(this.data, this.shape));
+      this.t = { mask, mask6: tf.keep(tf.reshape(mask, this.shape6)) };
+    }
+    return this.t;
+  }
+
+  dispose(): void {
+    if (this.t) tf.dispose([this.t.mask, this.t.mask6]);
+    this.t = undefined;
+  }
+}
 
 /** True when a node needs a gate: its output is not an affine function of its inputs. */
 export function needsGate(n: Node): boolean {
@@ -85,10 +130,25 @@ export function poolWindow(xp: tf.Tensor4D, i: number, j: number, s: Pair, oh: n
 }
 
 /**
- * Builds the gate of `n` from stream 0's inputs `z0` (batch of one). The result's tensors are
- * kept (outside any tidy); the caller disposes them.
+ * True when a max-pool's windows do not overlap (stride = window), so one switch mask over its
+ * input is its gate ('maxPoolTiled'), and, for an input of shape [h, w, c] that needs no pads
+ * and no crop, whether its mask covers the input exactly (a ReLU before it can fold into it).
  */
-export function makeGate(graph: Graph, n: Node, z0: tf.Tensor[], param: (slot: 'alpha') => tf.Tensor | undefined, rule: SmoothRule): Gate {
+export function tiledPool(n: Node, inShape: readonly number[]): { tiled: boolean; exact: boolean } {
+  const op = n.op;
+  if (op.op !== 'maxPool' || inShape.length !== 3) return { tiled: false, exact: false };
+  const tiled = op.strides[0] === op.poolSize[0] && op.strides[1] === op.poolSize[1];
+  const [[t, b], [l, r]] = poolPads(op.padding, inShape[0], inShape[1], op.poolSize, op.strides);
+  const exact = tiled && t + b + l + r === 0 && inShape[0] % op.poolSize[0] === 0 && inShape[1] % op.poolSize[1] === 0;
+  return { tiled, exact };
+}
+
+/**
+ * Builds the gate of `n` from stream 0's inputs `z0` (batch of one). The result's tensors are
+ * kept (outside any tidy); the caller disposes them. `foldRelu`: a ReLU whose only reader is
+ * this (non-overlapping, exact) max-pool is folded into its mask (see LinearInterpreter).
+ */
+export function makeGate(graph: Graph, n: Node, z0: tf.Tensor[], param: (slot: 'alpha') => tf.Tensor | undefined, rule: SmoothRule, foldRelu = false): Gate {
   const op = n.op;
   let gate: Gate | undefined;
   // Gate tensors are tf.keep()-ed inside the tidy; everything else made here is freed.
@@ -128,41 +188,10 @@ export function makeGate(graph: Graph, n: Node, z0: tf.Tensor[], param: (slot: '
       const z = z0[0] as tf.Tensor4D;
       const [, h, w] = z.shape;
       const pads = poolPads(op.padding, h, w, op.poolSize, op.strides);
+      if (op.strides[0] === op.poolSize[0] && op.strides[1] === op.poolSize[1]) return tiledGate(z, pads);
       const zp = pad4(z, pads, -3.4e38);
       const out = applyOp(n, [z], () => undefined, false) as tf.Tensor4D;
       const [, oh, ow] = out.shape;
-      if (op.strides[0] === op.poolSize[0] && op.strides[1] === op.poolSize[1]) {
-        // Non-overlapping windows (the usual 2×2/2): one switch mask over the input, so stream 1
-        // is a sum-pool of z1 ⊙ mask. No per-offset slicing, which is slow on WASM. The mask is
-        // built in plain JS from stream 0's values (batch of one, small): WASM's tf.tile at rank 6,
-        // which this used to take, cost more than the whole rows pass.
-        const [kh, kw] = op.poolSize;
-        const crop: [number, number] = [oh * kh, ow * kw];
-        const ch = zp.shape[3];
-        const wp = zp.shape[2];
-        const zd = zp.dataSync() as Float32Array;
-        const od = out.dataSync() as Float32Array;
-        const md = new Float32Array(crop[0] * crop[1] * ch);
-        for (let r = 0; r < oh; r++) {
-          for (let q = 0; q < ow; q++) {
-            for (let c = 0; c < ch; c++) {
-              const m = od[(r * ow + q) * ch + c];
-              let count = 0;
-              for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) if (zd[((r * kh + i) * wp + q * kw + j) * ch + c] === m) count++;
-              if (count === 0) continue;
-              const share = Math.fround(1 / count);
-              for (let i = 0; i < kh; i++) {
-                for (let j = 0; j < kw; j++) {
-                  const at = ((r * kh + i) * wp + q * kw + j) * ch + c;
-                  if (zd[at] === m) md[((r * kh + i) * crop[1] + q * kw + j) * ch + c] = share;
-                }
-              }
-            }
-          }
-        }
-        const mask = tf.tensor4d(md, [1, crop[0], crop[1], ch]);
-        return { kind: 'maxPoolTiled', mask: tf.keep(mask), mask6: tf.keep(tf.reshape(mask, [1, oh, kh, ow, kw, ch])), pads, k: [kh, kw], crop } as Gate;
-      }
       // Switch masks, one per window offset; ties share the vote so the gate stays exact.
       const raw: tf.Tensor[] = [];
       for (let i = 0; i < op.poolSize[0]; i++) for (let j = 0; j < op.poolSize[1]; j++) raw.push(tf.cast(tf.equal(poolWindow(zp, i, j, op.strides, oh, ow), out), 'float32'));
@@ -192,6 +221,115 @@ export function makeGate(graph: Graph, n: Node, z0: tf.Tensor[], param: (slot: '
     }
     throw new Error(`no gate for ${op.op}`);
   }
+
+  /**
+   * Non-overlapping windows (the usual 2×2/2): one switch mask over the input, so stream 1 is a
+   * sum-pool of z1 ⊙ mask. No per-offset slicing, which is slow on WASM. The mask is built
+   * outside tfjs from stream 0's values (batch of one, one download; buildTiledMask), window
+   * maxima included: WASM's tf.tile at rank 6, which this used to take, cost more than the whole
+   * rows pass, and the MaxPool, Step and Multiply kernels that computed the maxima and folded a
+   * ReLU in cost more in call overhead than the loop. Cells past the input are the pad value −3.4e38, as in
+   * the executor; ties share 1/count. With foldRelu the mask is 0 where z0 ≤ 0: z0 here is the
+   * ReLU's output, and relu(z) > 0 exactly where step(z) = 1, so this is mask ⊙ step(z) exactly.
+   */
+  function tiledGate(z: tf.Tensor4D, pads: [Pair, Pair]): Gate {
+    const [, h, w, ch] = z.shape;
+    const [kh, kw] = (op as OpOf<'maxPool'>).poolSize;
+    const [[pt, pb], [pl, pr]] = pads;
+    const oh = Math.floor((h + pt + pb - kh) / kh) + 1;
+    const ow = Math.floor((w + pl + pr - kw) / kw) + 1;
+    const crop: [number, number] = [oh * kh, ow * kw];
+    const zd = z.dataSync() as Float32Array;
+    const md = new Float32Array(crop[0] * crop[1] * ch);
+    const entries = buildTiledMask(zd, h, w, ch, kh, kw, pt, pl, oh, ow, foldRelu, md);
+    const tensors = new MaskTensors(md, [1, crop[0], crop[1], ch], [1, oh, kh, ow, kw, ch]);
+    return { kind: 'maxPoolTiled', tensors, pads, k: [kh, kw], crop, data: md, entries } as Gate;
+  }
+}
+
+/** Scratch for the entries while a mask is built, reused across calls (grown as needed). */
+let scratch = { src: new Int32Array(0), share: new Float32Array(0), ch: new Int32Array(0), cell: new Int32Array(0), start: new Int32Array(0) };
+
+/**
+ * The switch mask of a non-overlapping max-pool (see tiledGate) into md [oh·kh, ow·kw, c], and
+ * its entries. Module-level functions so that V8 optimises them once, not per gate.
+ */
+function buildTiledMask(zd: Float32Array, h: number, w: number, ch: number, kh: number, kw: number, pt: number, pl: number, oh: number, ow: number, foldRelu: boolean, md: Float32Array): MaskEntries {
+  if (kh === 2 && kw === 2 && pt === 0 && pl === 0 && 2 * oh === h && 2 * ow === w && wasmAvailable()) {
+    // the usual 2×2 pool: the same mask, branch-free in WebAssembly (loops.wat), about 4× faster
+    // than the loops below, which mispredict a branch on every other cell
+    const m = mask2x2Wasm(zd, oh, ow, ch, foldRelu);
+    md.set(m.md);
+    return { cells: m.cells, cell: m.cell, start: m.start, src: m.src, share: m.share, ch: m.chan };
+  }
+  const cap = oh * kh * ow * kw * ch;
+  if (scratch.src.length < cap) scratch = { src: new Int32Array(cap), share: new Float32Array(cap), ch: new Int32Array(cap), cell: new Int32Array(cap), start: new Int32Array(cap + 1) };
+  const { cells, entries } = maskGeneral(zd, h, w, ch, kh, kw, pt, pl, oh, ow, foldRelu, md);
+  const start = scratch.start.slice(0, cells + 1);
+  start[cells] = entries;
+  return { cells, cell: scratch.cell.slice(0, cells), start, src: scratch.src.slice(0, entries), share: scratch.share.slice(0, entries), ch: scratch.ch.slice(0, entries) };
+}
+
+/** Any window size and pads: cells past the input hold the pad value −3.4e38, as in the executor. */
+function maskGeneral(zd: Float32Array, h: number, w: number, ch: number, kh: number, kw: number, pt: number, pl: number, oh: number, ow: number, foldRelu: boolean, md: Float32Array): { cells: number; entries: number } {
+  const { src, share: shareOut, ch: chan, cell, start } = scratch;
+  const PAD = -3.4e38;
+  const cw = ow * kw;
+  // per window, channels innermost (contiguous in NHWC): the maximum and how many cells reach it
+  const best = new Float64Array(ch);
+  const count = new Int32Array(ch);
+  const share = new Float32Array(kh * kw + 1);
+  for (let k = 1; k < share.length; k++) share[k] = Math.fround(1 / k);
+  let cells = 0;
+  let e = 0;
+  for (let r = 0; r < oh; r++) {
+    for (let q = 0; q < ow; q++) {
+      best.fill(-Infinity);
+      count.fill(0);
+      for (let i = 0; i < kh; i++) {
+        const y = r * kh + i - pt;
+        for (let j = 0; j < kw; j++) {
+          const x = q * kw + j - pl;
+          const inside = y >= 0 && y < h && x >= 0 && x < w;
+          const base = (y * w + x) * ch;
+          for (let c = 0; c < ch; c++) {
+            const v = inside ? zd[base + c] : PAD;
+            if (v > best[c]) {
+              best[c] = v;
+              count[c] = 1;
+            } else if (v === best[c]) count[c]++;
+          }
+        }
+      }
+      const po = (r * ow + q) * ch;
+      for (let i = 0; i < kh; i++) {
+        const y = r * kh + i - pt;
+        for (let j = 0; j < kw; j++) {
+          const x = q * kw + j - pl;
+          const inside = y >= 0 && y < h && x >= 0 && x < w;
+          const base = (y * w + x) * ch;
+          const mo = ((r * kh + i) * cw + q * kw + j) * ch;
+          const first = e;
+          for (let c = 0; c < ch; c++) {
+            const n = count[c];
+            // no maximum (all NaN), or a dead ReLU folded in
+            if (n === 0 || (foldRelu && !(best[c] > 0))) continue;
+            if ((inside ? zd[base + c] : PAD) !== best[c]) continue;
+            md[mo + c] = share[n];
+            if (!inside) continue;
+            src[e] = po + c;
+            shareOut[e] = share[n];
+            chan[e] = c;
+            e++;
+          }
+          if (e === first) continue;
+          cell[cells] = y * w + x;
+          start[cells++] = first;
+        }
+      }
+    }
+  }
+  return { cells, entries: e };
 }
 
 /** Stream 1 through a gated node: the affine map the gate froze. */
@@ -252,8 +390,9 @@ function sumPoolMasked(x: tf.Tensor4D, gate: Extract<Gate, { kind: 'maxPoolTiled
   const [kh, kw] = gate.k;
   const [b, h, w, c] = x.shape;
   const f = tf.customGrad(((xs: tf.Tensor) => {
-    const value = tf.mul(tf.avgPool(tf.mul(xs, gate.mask) as tf.Tensor4D, [kh, kw], [kh, kw], 'valid'), kh * kw);
-    const gradFunc = (dy: tf.Tensor) => tf.reshape(tf.mul(tf.reshape(dy, [b, h / kh, 1, w / kw, 1, c]), gate.mask6), [b, h, w, c]);
+    const { mask, mask6 } = gate.tensors.get();
+    const value = tf.mul(tf.avgPool(tf.mul(xs, mask) as tf.Tensor4D, [kh, kw], [kh, kw], 'valid'), kh * kw);
+    const gradFunc = (dy: tf.Tensor) => tf.reshape(tf.mul(tf.reshape(dy, [b, h / kh, 1, w / kw, 1, c]), mask6), [b, h, w, c]);
     return { value, gradFunc };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
   return f(x) as tf.Tensor;

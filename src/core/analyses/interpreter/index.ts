@@ -3,9 +3,11 @@ import { UserError } from '../../errors';
 import { Executor, NodeHook } from '../../graph/executor';
 import { Graph, Node, sizeOf } from '../../graph/ir';
 import { checkpoint, WorkContext } from '../../progress';
-import { Gate, SmoothRule, applyGate, gateKind, makeGate, needsGate } from './gates';
+import { Gate, SmoothRule, applyGate, gateKind, makeGate, needsGate, tiledPool } from './gates';
 import { topSingular, SingularResult } from './svd';
-import { ConvRoute, applyConvRoute, convRoute } from './conv';
+import { ConvRoute, applyConvForward, applyConvRoute, convRoute } from './conv';
+import { VjpPlan, planVjp } from './vjp';
+import { ForwardPlan, denseRow, planForward } from './forward';
 
 export type { SmoothRule } from './gates';
 
@@ -65,8 +67,10 @@ export class LinearInterpreter {
   private readonly ex: Executor;
   private readonly gates = new Map<string, Gate>();
   private readonly convs = new Map<string, ConvRoute>();
-  /** ReLU gates folded into the next max-pool's mask (see fuseMasks). */
+  /** ReLU gates folded into the next max-pool's mask (see foldedRelus). */
   private readonly passThrough = new Set<string>();
+  /** Convs whose stream-0 kernel also applies the folded ReLU after them (see setInput). */
+  private readonly convRelu = new Set<string>();
   private readonly end: Node;
   readonly skipped: Node | undefined;
   readonly inputShape: readonly number[];
@@ -74,9 +78,24 @@ export class LinearInterpreter {
   readonly n: number;
   readonly m: number;
   private x0: tf.Tensor | undefined;
+  /** True once setInput has frozen the gates. */
+  private ready = false;
   private biasT: tf.Tensor | undefined;
+  /** Stream 0 without tfjs (forward.ts); null: not planned yet, undefined: not covered. */
+  private fwd: ForwardPlan | undefined | null = null;
+  /** The hand-written backward pass (vjp.ts) for this input; null: not planned yet, undefined: not covered. */
+  private plan: VjpPlan | undefined | null = null;
+  private readonly handWritten: boolean;
 
-  constructor(readonly graph: Graph, readonly rule: SmoothRule = 'secant') {
+  /**
+   * `opts.handWritten` (default true) lets stream 0 and Aᵀ·U take the hand-written passes where
+   * they cover the graph (forward.ts, vjp.ts); false keeps the executor and tf.grad everywhere
+   * (the tests compare the two). They are used on the CPU backends only (wasm, cpu): their loops
+   * run in JS and WebAssembly on the CPU, which a GPU backend would beat on big models.
+   */
+  constructor(readonly graph: Graph, readonly rule: SmoothRule = 'secant', opts: { handWritten?: boolean } = {}) {
+    const backend = tf.getBackend();
+    this.handWritten = (opts.handWritten ?? true) && (backend === 'wasm' || backend === 'cpu');
     if (graph.inputs.length !== 1) throw new UserError(`${graph.file}: the model takes ${graph.inputs.length} inputs; the linear interpreter handles models with one input.`, graph.file);
     this.ex = new Executor(graph);
     this.end = graph.nodes.find((n) => n.id === graph.outputs[0].node)!;
@@ -103,25 +122,42 @@ export class LinearInterpreter {
   setInput(x0: Float32Array): { output: Float32Array } {
     if (x0.length !== this.n) throw new UserError(`${this.graph.file}: the input has ${x0.length} values; the model takes ${this.n} ([${this.inputShape.join(', ')}]).`, this.graph.file);
     this.disposeGates();
-    this.x0 = tf.tensor(x0, [1, ...this.inputShape]);
     const gated = this.graph.nodes.filter((nd) => needsGate(nd) && !this.isAfterEnd(nd) && nd !== this.skipped);
-    const tapIds = [...new Set(gated.flatMap((nd) => nd.inputs))];
     const byId = new Map(this.graph.nodes.map((nd) => [nd.id, nd]));
-    const own = this.ex.params();
+    for (const r of this.foldedRelus(gated, byId)) this.passThrough.add(r);
     for (const nd of this.graph.nodes) {
       const inNode = nd.inputs.length === 1 ? byId.get(nd.inputs[0]) : undefined;
-      const route = inNode && !this.isAfterEnd(nd) ? convRoute(nd, nd.params.kernel ? own.get(nd.params.kernel) : undefined, inNode.shape) : undefined;
+      const route = inNode && !this.isAfterEnd(nd) ? convRoute(nd, nd.params.kernel ? this.graph.params.get(nd.params.kernel) : undefined, inNode.shape) : undefined;
       if (route) this.convs.set(nd.id, route);
+    }
+    this.ready = true;
+    // a plain CNN: stream 0 and its gates in one pass without tfjs (forward.ts)
+    if (this.fwd === null) this.fwd = this.handWritten ? planForward(this.graph, this.end, this.skipped, this.passThrough) : undefined;
+    if (this.fwd) {
+      const r = this.fwd.run(x0);
+      for (const [id, g] of r.gates) this.gates.set(id, g);
+      return { output: r.output };
+    }
+    this.x0 = tf.tensor(x0, [1, ...this.inputShape]);
+    const readers = new Map<string, number>();
+    for (const nd of this.graph.nodes) for (const i of nd.inputs) readers.set(i, (readers.get(i) ?? 0) + 1);
+    const tapIds = [...new Set(gated.filter((nd) => !this.passThrough.has(nd.id)).flatMap((nd) => nd.inputs))];
+    // a folded ReLU right after a conv that nothing else reads: stream 0 applies it in the conv's
+    // kernel (its gate needs no pre-activation: the pool's mask is built from the ReLU's output)
+    for (const r of this.passThrough) {
+      const c = byId.get(r)!.inputs[0];
+      if (this.convs.has(c) && readers.get(c) === 1 && c !== this.end.id) this.convRelu.add(c);
     }
     const run = this.ex.run([this.x0], { outputs: [this.end.id], taps: tapIds, hook: this.skipHook });
     const params = this.ex.params();
     try {
       for (const nd of gated) {
+        if (this.passThrough.has(nd.id)) continue; // folded into the next max-pool's mask
         const z0 = nd.inputs.map((i) => run.taps.get(i)!);
         const alphaKey = nd.params.alpha;
-        this.gates.set(nd.id, makeGate(this.graph, nd, z0, () => (alphaKey ? params.get(alphaKey) : undefined), this.rule));
+        const fold = nd.inputs.length === 1 && this.passThrough.has(nd.inputs[0]);
+        this.gates.set(nd.id, makeGate(this.graph, nd, z0, () => (alphaKey ? params.get(alphaKey) : undefined), this.rule, fold));
       }
-      this.fuseMasks();
       return { output: run.outputs[0].dataSync() as Float32Array };
     } finally {
       tf.dispose([...run.outputs, ...run.taps.values()]);
@@ -129,37 +165,49 @@ export class LinearInterpreter {
   }
 
   /**
-   * A ReLU-type gate (y1 = g ⊙ z1, no offset) whose only reader is a non-overlapping max-pool gate
-   * with no pads or crop: its mask g goes into the pool's mask (g ∈ {0, 1}, so (g·z)·m = z·(g·m)
-   * exactly) and stream 1 passes the ReLU through, one multiply less each way.
+   * ReLUs whose only reader is a non-overlapping max-pool with no pads or crop: the ReLU's mask
+   * g goes into the pool's mask (g ∈ {0, 1}, so (g·z)·m = z·(g·m) exactly; makeGate's foldRelu)
+   * and stream 1 passes the ReLU through, one multiply less each way and no gate to build.
    */
-  private fuseMasks(): void {
+  private foldedRelus(gated: readonly Node[], byId: ReadonlyMap<string, Node>): string[] {
     const readers = new Map<string, number>();
     for (const nd of this.graph.nodes) for (const i of nd.inputs) readers.set(i, (readers.get(i) ?? 0) + 1);
     for (const o of this.graph.outputs) readers.set(o.node, (readers.get(o.node) ?? 0) + 1);
-    for (const nd of this.graph.nodes) {
-      const pool = this.gates.get(nd.id);
-      if (!pool || pool.kind !== 'maxPoolTiled' || nd.inputs.length !== 1) continue;
-      const r = nd.inputs[0];
-      const unit = this.gates.get(r);
-      if (!unit || unit.kind !== 'elementwise' || unit.c || readers.get(r) !== 1 || r === this.end.id) continue;
-      const rOp = this.graph.nodes.find((x) => x.id === r)!.op.op;
-      if (rOp !== 'relu') continue;
-      if (unit.g.shape.join() !== pool.mask.shape.join()) continue; // pads or a crop
-      const fused = tf.mul(pool.mask, unit.g);
-      const fused6 = tf.reshape(fused, pool.mask6.shape);
-      tf.dispose([pool.mask, pool.mask6]);
-      this.gates.set(nd.id, { ...pool, mask: fused, mask6: fused6 });
-      this.passThrough.add(r);
+    const isGated = new Set(gated.map((nd) => nd.id));
+    const out: string[] = [];
+    for (const nd of gated) {
+      if (nd.op.op !== 'maxPool' || nd.inputs.length !== 1) continue;
+      const r = byId.get(nd.inputs[0])!;
+      if (r.op.op !== 'relu' || !isGated.has(r.id) || readers.get(r.id) !== 1 || r.id === this.end.id) continue;
+      if (tiledPool(nd, r.shape).exact) out.push(r.id);
     }
+    return out;
   }
 
-  /** Stream 0 is the ordinary network, up to the logits (plain convs by the faster route, same values). */
+  /**
+   * Stream 0 is the ordinary network, up to the logits: plain convs as one fused kernel each
+   * (with the bias, and with a folded ReLU after them: conv.ts applyConvForward), and on the CPU
+   * backends a small dense layer at batch 1 in JS, where WASM's matMul cost about 0.1 ms of
+   * operator setup (packing the weights) for a few thousand multiply-adds. Both give the
+   * executor's values to float32 rounding (the sums in another order).
+   */
   private skipHook: NodeHook = (n, ins, _compute, param) => {
     if (n === this.skipped) return ins[0];
+    if (this.passThrough.has(n.id) && this.convRelu.has(n.inputs[0])) return ins[0]; // applied in the conv
     const c = this.convs.get(n.id);
-    return c ? applyConvRoute(c, ins[0], param('kernel')!, param('bias')) : undefined;
+    if (c) return applyConvForward(c, ins[0], param('kernel')!, param('bias'), this.convRelu.has(n.id));
+    if (n.op.op === 'dense' && this.handWritten) return this.denseForward(n, ins[0]);
+    return undefined;
   };
+
+  /** A dense layer on one sample in JS (see skipHook), or undefined to leave it to the executor. */
+  private denseForward(n: Node, x: tf.Tensor): tf.Tensor | undefined {
+    const k = n.params.kernel ? this.graph.params.get(n.params.kernel) : undefined;
+    const b = n.params.bias ? this.graph.params.get(n.params.bias) : undefined;
+    if (!k || k.shape.length !== 2 || x.rank !== 2 || x.shape[0] !== 1 || x.shape[1] !== k.shape[0] || k.data.length > JS_DENSE_FORWARD) return undefined;
+    if (b && b.data.length !== k.shape[1]) return undefined;
+    return tf.tensor2d(denseRow(x.dataSync() as Float32Array, k.data, b?.data, k.shape[0], k.shape[1]), [1, k.shape[1]]);
+  }
 
   private hook: NodeHook = (n, ins, _compute, param) => {
     if (n === this.skipped || this.passThrough.has(n.id)) return ins[0];
@@ -171,7 +219,7 @@ export class LinearInterpreter {
 
   /** F1 on a batch of stream-1 inputs [B, ...inputShape]: affine in them. Returns [B, m]. */
   f1(x: tf.Tensor): tf.Tensor2D {
-    if (!this.x0) throw new Error('setInput first');
+    if (!this.ready) throw new Error('setInput first');
     return tf.tidy(() => tf.reshape(this.ex.run([x], { outputs: [this.end.id], hook: this.hook }).outputs[0], [x.shape[0], this.m]));
   }
 
@@ -186,8 +234,42 @@ export class LinearInterpreter {
     return tf.tidy(() => tf.sub(this.f1(tf.reshape(v, [v.shape[0], ...this.inputShape])), this.bias()));
   }
 
+  /** The hand-written backward pass, when it covers this graph (planned once per input). */
+  private vjp(): VjpPlan | undefined {
+    if (!this.ready) throw new Error('setInput first');
+    if (this.plan === null) {
+      this.plan = this.handWritten
+        ? planVjp({
+            graph: this.graph,
+            end: this.end,
+            passThrough: (n) => n === this.skipped || this.passThrough.has(n.id),
+            gate: (id) => this.gates.get(id),
+            conv: (id) => this.convs.get(id),
+            // the executor's tensors, uploaded only if a tfjs step asks (forward.ts leaves them be)
+            paramTensor: (n, slot) => {
+              const key = n.params[slot];
+              return key === undefined ? undefined : this.ex.params().get(key);
+            },
+          })
+        : undefined;
+    }
+    return this.plan;
+  }
+
+  /** True when the last setInput ran stream 0 by forward.ts rather than the executor. */
+  usesHandWrittenForward(): boolean {
+    return !!this.fwd && this.ready;
+  }
+
+  /** True when Aᵀ·U goes through the hand-written backward pass (vjp.ts) rather than tf.grad. */
+  usesHandWrittenVjp(): boolean {
+    return this.vjp() !== undefined;
+  }
+
   /** Aᵀ·U for a batch of output vectors U [B, m] → [B, n]: one backward pass for the batch. */
   transposeTimes(u: tf.Tensor2D): tf.Tensor2D {
+    const plan = this.vjp();
+    if (plan) return tf.tensor2d(plan.run(u.dataSync() as Float32Array, u.shape[0]).grad, [u.shape[0], this.n]);
     return tf.tidy(() => {
       const x = tf.zeros([u.shape[0], ...this.inputShape]);
       // F1 is affine, so the gradient of Σ_b ⟨u_b, F1(x_b)⟩ w.r.t. x_b is Aᵀu_b wherever x is:
@@ -202,15 +284,34 @@ export class LinearInterpreter {
   /** Rows of A for the given outputs, batched. */
   async rows(outputs: readonly number[], batch: number, ctx?: WorkContext, done = 0, total = outputs.length): Promise<Float32Array[]> {
     const out: Float32Array[] = [];
+    const plan = this.vjp();
+    // with the hand-written pass, row e_k also gives b_k (see vjp.ts); all m of them make b
+    const b = plan && !this.biasT ? new Float64Array(this.m) : undefined;
+    const seen = b ? new Uint8Array(this.m) : undefined;
     for (let s = 0; s < outputs.length; s += batch) {
       await checkpoint(ctx);
       const ids = outputs.slice(s, s + batch);
+      if (plan) {
+        const u = new Float32Array(ids.length * this.m);
+        ids.forEach((id, r) => (u[r * this.m + id] = 1));
+        const { grad, bias } = plan.run(u, ids.length);
+        ids.forEach((id, i) => {
+          out.push(grad.slice(i * this.n, (i + 1) * this.n));
+          if (b && seen) {
+            b[id] = bias[i];
+            seen[id] = 1;
+          }
+        });
+        ctx?.progress?.((done + s + ids.length) / Math.max(total, 1), `rows ${s + ids.length}/${outputs.length}`);
+        continue;
+      }
       const r = tf.tidy(() => this.transposeTimes(basis(ids, this.m)));
       const d = (await r.data()) as Float32Array;
       r.dispose();
       ids.forEach((_, i) => out.push(d.slice(i * this.n, (i + 1) * this.n)));
       ctx?.progress?.((done + s + ids.length) / Math.max(total, 1), `rows ${s + ids.length}/${outputs.length}`);
     }
+    if (b && seen && seen.every((v) => v === 1) && !this.biasT) this.biasT = tf.keep(tf.tensor2d(Float32Array.from(b), [1, this.m]));
     return out;
   }
 
@@ -231,7 +332,7 @@ export class LinearInterpreter {
   /** Counts of frozen units by kind. */
   gateSummary(): Record<string, number> {
     const counts: Record<string, number> = {};
-    for (const id of this.gates.keys()) {
+    for (const id of [...this.gates.keys(), ...this.passThrough]) {
       const n = this.graph.nodes.find((nd) => nd.id === id)!;
       const k = gateKind(n);
       counts[k] = (counts[k] ?? 0) + sizeOf(n.shape);
@@ -243,19 +344,22 @@ export class LinearInterpreter {
     for (const g of this.gates.values()) {
       if (g.kind === 'elementwise') tf.dispose(g.c ? [g.g, g.c] : [g.g]);
       else if (g.kind === 'maxPool') tf.dispose(g.masks);
-      else if (g.kind === 'maxPoolTiled') tf.dispose([g.mask, g.mask6]);
+      else if (g.kind === 'maxPoolTiled') g.tensors.dispose();
       else if (g.kind === 'globalMaxPool' || g.kind === 'select') g.mask.dispose();
       else if (g.kind === 'norm') tf.dispose([g.mean, g.invStd]);
       else tf.dispose(g.others);
     }
     this.gates.clear();
     this.passThrough.clear();
-    for (const c of this.convs.values()) c.flipped.dispose();
+    this.convRelu.clear();
+    for (const c of this.convs.values()) c.dispose();
     this.convs.clear();
     this.x0?.dispose();
     this.biasT?.dispose();
     this.x0 = undefined;
+    this.ready = false;
     this.biasT = undefined;
+    this.plan = null;
   }
 
   dispose(): void {
@@ -264,11 +368,21 @@ export class LinearInterpreter {
   }
 }
 
+/** Above this many weights stream 0's dense layers stay in tfjs (about 50 µs of JS here). */
+const JS_DENSE_FORWARD = 1 << 16;
+
 /** Unit vectors e_i for the given ids, one per row (tf.oneHot refuses a depth of 1). */
 function basis(ids: readonly number[], depth: number): tf.Tensor2D {
   const d = new Float32Array(ids.length * depth);
   ids.forEach((id, r) => (d[r * depth + id] = 1));
   return tf.tensor2d(d, [ids.length, depth]);
+}
+
+/** ⟨a, b⟩ in float64; module-level so that V8 optimises it once (a loop in a closure made per call starts cold every call). */
+function dot(a: Float32Array, b: Float32Array): number {
+  let s = 0;
+  for (let j = 0; j < a.length; j++) s += a[j] * b[j];
+  return s;
 }
 
 function norm(v: ArrayLike<number>): number {
@@ -288,7 +402,8 @@ export async function interpret(graph: Graph, x0: Float32Array, opts: InterpretO
     for (const r of rowIds) if (!(r >= 0 && r < li.m)) throw new UserError(`${graph.file}: output ${r} does not exist; the map has ${li.m} outputs.`, graph.file);
     const colIds = [...(opts.columns ?? [])];
     for (const c of colIds) if (!(c >= 0 && c < li.n)) throw new UserError(`${graph.file}: input ${c} does not exist; the model has ${li.n} inputs.`, graph.file);
-    // rows first: their forward pass at x = 0 is F1(0), so it also gives b
+    // rows first: they also give b (the tf.grad route's forward pass at x = 0 is F1(0); the
+    // hand-written pass sums each node's constant term through the adjoint, vjp.ts)
     const rowVals = await li.rows(rowIds, batch, ctx);
     const bias = (await li.bias().data()) as Float32Array;
     const colVals = await li.columns(colIds, batch, ctx);
@@ -296,12 +411,7 @@ export async function interpret(graph: Graph, x0: Float32Array, opts: InterpretO
     if (rowIds.length === li.m) {
       // A·x0 from the rows themselves, so the residual checks the rows, not just F1.
       linear = new Float32Array(li.m);
-      rowIds.forEach((r, i) => {
-        let s = 0;
-        const row = rowVals[i];
-        for (let j = 0; j < li.n; j++) s += row[j] * x0[j];
-        linear[r] = s;
-      });
+      rowIds.forEach((r, i) => (linear[r] = dot(rowVals[i], x0)));
     } else {
       const t = tf.tidy(() => li.times(tf.tensor2d(x0, [1, li.n])));
       linear = (await t.data()) as Float32Array;
