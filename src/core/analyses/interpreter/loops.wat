@@ -2,10 +2,9 @@
 ;; pooled values, reluMask: forward.ts), the switch mask of a 2×2 max-pool gate (gates.ts), and
 ;; the hand-written backward pass's input gradient of a conv whose output gradient is a max-pool
 ;; gate's pooled dy, scattered from the entries the gate lets through (vjp.ts).
-;; Built into loops.ts by
-;;   wat2wasm loops.wat -o loops.wasm && base64 -w0 loops.wasm
-;; (wabt 1.0.32; SIMD and bulk memory are on by default) and that string pasted into
-;; WASM_BASE64 there.
+;; Built into loopsBinary.ts (base64, with this file's SHA-256) by build-wasm.sh beside it
+;; (wat2wasm from wabt 1.0.32; SIMD and bulk memory are on by default). Run it after an edit:
+;; a unit test fails while the recorded SHA-256 is not this file's.
 ;;
 ;; The two scatters, scatterC and scatter1, compute, for each row r, each cell k (a conv output cell whose entries are
 ;; start[k] .. start[k+1]−1) and each entry q of it (pooled index src[q], share[q], output
