@@ -203,31 +203,12 @@ export function mask2x2Wasm(z: Float32Array, oh: number, ow: number, c: number, 
   const k = load();
   if (!k) throw new Error('the WebAssembly kernels are not available');
   const w = 2 * ow;
-  const size = z.length;
-  const cellsMax = 4 * oh * ow;
   const mem = arena(k);
   const zAt = mem.f32(z);
-  const md = mem.take(size * 4);
-  const cell = mem.take(cellsMax * 4);
-  const start = mem.take((cellsMax + 1) * 4);
-  const src = mem.take(size * 4);
-  const share = mem.take(size * 4);
-  const chan = mem.take(size * 4);
-  const count = mem.take(4);
+  const at = maskScratch(mem, z.length, 4 * oh * ow);
   const buf = mem.ready();
-  const cells = k.mask2x2(zAt, w, c, oh, ow, fold ? 1 : 0, md, cell, start, src, share, chan, count, 0);
-  const entries = new Int32Array(buf, count, 1)[0];
-  const starts = new Int32Array(buf, start, cells + 1).slice();
-  starts[cells] = entries;
-  return {
-    md: new Float32Array(buf, md, size).slice(),
-    cells,
-    cell: new Int32Array(buf, cell, cells).slice(),
-    start: starts,
-    src: new Int32Array(buf, src, entries).slice(),
-    share: new Float32Array(buf, share, entries).slice(),
-    chan: new Int32Array(buf, chan, entries).slice(),
-  };
+  const cells = k.mask2x2(zAt, w, c, oh, ow, fold ? 1 : 0, at.md, at.cell, at.start, at.src, at.share, at.chan, at.count, 0);
+  return readMask(buf, cells, at, z.length);
 }
 
 /** One layer of stream 0 in WebAssembly (forward.ts), on one sample. */
@@ -273,20 +254,13 @@ export function runForward(x: Float32Array, layers: readonly ForwardLayer[]): Fo
       const oh = l.h / 2;
       const ow = l.w / 2;
       const n = l.h * l.w * l.c;
-      const cellsMax = l.h * l.w;
-      const md = mem.take(n * 4);
-      const cell = mem.take(cellsMax * 4);
-      const start = mem.take((cellsMax + 1) * 4);
-      const src = mem.take(n * 4);
-      const share = mem.take(n * 4);
-      const chan = mem.take(n * 4);
-      const count = mem.take(4);
+      const at = maskScratch(mem, n, l.h * l.w);
       const out = mem.take(oh * ow * l.c * 4);
       const box: { cells: number } = { cells: 0 };
       calls.push(() => {
-        box.cells = k.mask2x2(input, l.w, l.c, oh, ow, l.fold ? 1 : 0, md, cell, start, src, share, chan, count, out);
+        box.cells = k.mask2x2(input, l.w, l.c, oh, ow, l.fold ? 1 : 0, at.md, at.cell, at.start, at.src, at.share, at.chan, at.count, out);
       });
-      reads.push((buf) => pools.push(readMask(buf, box.cells, { md, cell, start, src, share, chan, count }, n)));
+      reads.push((buf) => pools.push(readMask(buf, box.cells, at, n)));
       cur = out;
       size = oh * ow * l.c;
     } else {
@@ -303,8 +277,23 @@ export function runForward(x: Float32Array, layers: readonly ForwardLayer[]): Fo
   return { out: new Float32Array(buf, last, lastSize).slice(), pools, relus };
 }
 
+/** Where one mask2x2 call over n values in at most cellsMax cells writes its parts (byte offsets). */
+type MaskScratch = Record<'md' | 'cell' | 'start' | 'src' | 'share' | 'chan' | 'count', number>;
+
+function maskScratch(mem: Arena, n: number, cellsMax: number): MaskScratch {
+  return {
+    md: mem.take(n * 4),
+    cell: mem.take(cellsMax * 4),
+    start: mem.take((cellsMax + 1) * 4),
+    src: mem.take(n * 4),
+    share: mem.take(n * 4),
+    chan: mem.take(n * 4),
+    count: mem.take(4),
+  };
+}
+
 /** Copies a mask2x2 result out of the module's memory. */
-function readMask(buf: ArrayBuffer, cells: number, at: Record<'md' | 'cell' | 'start' | 'src' | 'share' | 'chan' | 'count', number>, n: number): Mask2x2 {
+function readMask(buf: ArrayBuffer, cells: number, at: MaskScratch, n: number): Mask2x2 {
   const entries = new Int32Array(buf, at.count, 1)[0];
   const start = new Int32Array(buf, at.start, cells + 1).slice();
   start[cells] = entries;

@@ -433,13 +433,6 @@ function kernelByOutput(k: Float32Array, taps: number, ci: number, co: number): 
   return out;
 }
 
-/** A one-input-channel kernel [kh, kw, co] laid out as [co, kh·kw]. */
-function kernelByTap(k: Float32Array, taps: number, co: number): Float32Array {
-  const out = new Float32Array(k.length);
-  for (let t = 0; t < taps; t++) for (let o = 0; o < co; o++) out[o * taps + t] = k[t * co + o];
-  return out;
-}
-
 /** A one-input-channel kernel [kh, kw, co] (kh, kw ≤ 4) laid out as [co, 4, 4], zero-padded. */
 function kernel4x4(k: Float32Array, kh: number, kw: number, co: number): Float32Array {
   const out = new Float32Array(co * 16);
@@ -652,7 +645,8 @@ function convStep(n: Node, inNode: Node, kernel: Param | undefined, biasP: Param
       return [dy.next(inNode.shape, { js: r.dx })];
     }
     if (ci === 1 && (dy.pooled || dilated)) {
-      kt ??= derived(kernel, 'co×taps', () => kernelByTap(kernel.data, taps, co));
+      // A one-input-channel kernel [taps, co] laid out as [co, taps]: its transpose.
+      kt ??= derived(kernel, 'co×taps', () => transpose(kernel.data, taps, co));
       if (dy.pooled) return [dy.next(inNode.shape, { js: scatterPooled(dy.pooled.dy.js(), b, dy.pooled.pool, entriesOf(dy.pooled.pool, 1), kt, cb, geo, bias) })];
       return [dy.next(inNode.shape, { js: scatterOneChannel(dy.js(), b, co, kt, cb, geo, bias) })];
     }
