@@ -457,26 +457,29 @@ export function linearSumAssignmentJs(cost: ArrayLike<number>, nRows: number, nC
   const start = transpose ? undefined : opts.start;
   if (start && start.rowToCol.length === nr && start.v.length === nc) {
     for (let j = 0; j < nc; j++) v[j] = start.v[j];
+    // Rows to their smallest reduced cost against the old column potentials: feasible.
+    for (let i = 0; i < nr; i++) {
+      const row = i * nc;
+      let min = Infinity;
+      for (let j = 0; j < nc; j++) {
+        const r = c[row + j] - v[j];
+        if (r < min) min = r;
+      }
+      u[i] = min;
+    }
     if (nr === nc) {
-      // Square: rows to their smallest reduced cost, then columns to theirs (both stay feasible),
-      // keep the old pairs that are now tight, and give each other row the first free column
-      // that is tight for it. With the row pass alone, a pair whose cost moved by an ulp is no
-      // longer tight; on weight matching's successive matrices the column pass and the free
-      // tight columns left 60–77% fewer rows to augment, and about half the search work.
-      // (A wide matrix may not raise the potentials of columns that stay free, so it keeps the
-      // row pass only.)
+      // Square: then columns to their smallest reduced cost (still feasible), keep the old pairs
+      // that are now tight, and give each other row the first free column that is tight for it.
+      // With the row pass alone, a pair whose cost moved by an ulp is no longer tight; on weight
+      // matching's successive matrices the column pass and the free tight columns left 60–77%
+      // fewer rows to augment, and about half the search work. (A wide matrix may not raise the
+      // potentials of columns that stay free, so it keeps the row pass only.)
       const cm = wPosDist;
       cm.fill(Infinity, 0, nc);
       for (let i = 0; i < nr; i++) {
         const row = i * nc;
-        let min = Infinity;
         for (let j = 0; j < nc; j++) {
-          const r = c[row + j] - v[j];
-          if (r < min) min = r;
-        }
-        u[i] = min;
-        for (let j = 0; j < nc; j++) {
-          const r = c[row + j] - min;
+          const r = c[row + j] - u[i];
           if (r < cm[j]) cm[j] = r;
         }
       }
@@ -500,17 +503,10 @@ export function linearSumAssignmentJs(cost: ArrayLike<number>, nRows: number, nC
         }
       }
     } else {
-      // Feasible potentials from the old v, and the old pairs that are still tight.
+      // The old pairs that are still tight.
       for (let i = 0; i < nr; i++) {
-        const row = i * nc;
-        let min = Infinity;
-        for (let j = 0; j < nc; j++) {
-          const r = c[row + j] - v[j];
-          if (r < min) min = r;
-        }
-        u[i] = min;
         const j = start.rowToCol[i];
-        if (j >= 0 && j < nc && row4col[j] === -1 && c[row + j] - v[j] === min) {
+        if (j >= 0 && j < nc && row4col[j] === -1 && c[i * nc + j] - v[j] === u[i]) {
           col4row[i] = j;
           row4col[j] = i;
         }
