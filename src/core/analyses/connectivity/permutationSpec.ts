@@ -509,7 +509,11 @@ export function axisGather(axis: AxisPerm | null, perms: Permutations): Int32Arr
     if (!p) continue;
     const s = axisSlots(axis, name)!;
     if (p.length !== s.size) throw new Error(`permutation ${name} has ${p.length} entries; the group has ${s.size} units`);
-    if (!map) map = Int32Array.from({ length: axis.perm.length }, (_, i) => i);
+    if (!map) {
+      // A plain loop: Int32Array.from with a callback is slow, and weight matching asks often.
+      map = new Int32Array(axis.perm.length);
+      for (let i = 0; i < map.length; i++) map[i] = i;
+    }
     for (let k = 0; k < s.size; k++) {
       if (p[k] === k) continue;
       for (let t = 0; t < s.times; t++) map[s.pos[k * s.times + t]] = s.pos[p[k] * s.times + t];

@@ -6,6 +6,7 @@ import { mulberry32 } from '../../random';
 import { asArchitectureOf } from './interpolate';
 import {
   AxisPerm,
+  axisGather,
   axisSlots,
   gatherAxes,
   identityPermutations,
@@ -111,31 +112,16 @@ export async function weightMatching(a: Graph, b: Graph, opts: WeightMatchingOpt
   // computed there.
   const held = new PermutedTensors(keys.flatMap((k) => [a.params.get(k)!, bb.params.get(k)!]));
   const heldIndex = new Map(keys.map((k, i) => [k, 2 * i]));
-  // Each axis's gather map (axisGather's), remade only when one of its permutations was replaced:
-  // a step replaces the permutation's array, and a rejected step puts the old one back.
-  const mapCache = new Map<AxisPerm, { slots: (UnitSlots | null)[]; from: (Int32Array | undefined)[] | null; map: Int32Array | null }>();
+  // Each axis's gather map, remade (by axisGather) only when one of its permutations was
+  // replaced: a step replaces the permutation's array, and a rejected step puts the old one back.
+  const mapCache = new Map<AxisPerm, { from: (Int32Array | undefined)[]; map: Int32Array | null }>();
   const gatherMap = (ax: AxisPerm | null): Int32Array | null => {
     if (!ax) return null;
-    let e = mapCache.get(ax);
-    if (!e) mapCache.set(ax, (e = { slots: ax.names.map((n) => axisSlots(ax, n)), from: null, map: null }));
     const from = ax.names.map((n) => perms.get(n));
-    if (e.from && from.every((p, i) => p === e!.from![i])) return e.map;
-    let map: Int32Array | null = null;
-    from.forEach((p, ni) => {
-      const s = e!.slots[ni];
-      if (!p || !s) return;
-      if (p.length !== s.size) throw new Error(`permutation ${ax.names[ni]} has ${p.length} entries; the group has ${s.size} units`);
-      if (!map) {
-        map = new Int32Array(ax.perm.length);
-        for (let i = 0; i < map.length; i++) map[i] = i;
-      }
-      for (let k = 0; k < s.size; k++) {
-        if (p[k] === k) continue;
-        for (let t = 0; t < s.times; t++) map[s.pos[k * s.times + t]] = s.pos[p[k] * s.times + t];
-      }
-    });
-    e.from = from;
-    e.map = map;
+    const e = mapCache.get(ax);
+    if (e && from.every((p, i) => p === e.from[i])) return e.map;
+    const map = axisGather(ax, perms);
+    mapCache.set(ax, { from, map });
     return map;
   };
   /** ⟨W_A, π(W_B)⟩ of one parameter under the current permutations. */
