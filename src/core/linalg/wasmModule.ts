@@ -2,20 +2,14 @@
  * The WebAssembly kernels of linalg (wasm/lap.c, wasm/permuted.c; built by wasm/build.sh into
  * wasmBinary.ts), compiled once per thread on first use. Each instance has its own memory.
  */
+import { compileEmbeddedWasm } from '../wasm';
 import { LINALG_WASM_BASE64 } from './wasmBinary';
 
 let compiled: WebAssembly.Module | null | undefined;
 
 /** The compiled module, or null where WebAssembly (with SIMD) is not available. */
 export function linalgWasmModule(): WebAssembly.Module | null {
-  if (compiled !== undefined) return compiled;
-  try {
-    const bytes = typeof Buffer !== 'undefined' ? Buffer.from(LINALG_WASM_BASE64, 'base64') : Uint8Array.from(atob(LINALG_WASM_BASE64), (ch) => ch.charCodeAt(0));
-    // Synchronous compile: the module is about 20 kB, and its users are synchronous.
-    compiled = new WebAssembly.Module(bytes);
-  } catch {
-    compiled = null;
-  }
+  if (compiled === undefined) compiled = compileEmbeddedWasm(LINALG_WASM_BASE64);
   return compiled;
 }
 

@@ -8,6 +8,7 @@
  * interpreter keeps its other routes: the executor for stream 0 (forward.ts), JS loops for the
  * masks (gates.ts), JS and tfjs for the backward pass (vjp.ts).
  */
+import { compileEmbeddedWasm } from '../../wasm';
 import { LOOPS_WASM_BASE64 } from './loopsBinary';
 
 type Fn = (...args: number[]) => void;
@@ -26,13 +27,10 @@ let loaded: Loaded | null | undefined;
 
 function load(): Loaded | undefined {
   if (loaded === undefined) {
+    const module = compileEmbeddedWasm(LOOPS_WASM_BASE64);
     try {
-      const bytes = Uint8Array.from(atob(LOOPS_WASM_BASE64), (ch) => ch.charCodeAt(0));
-      // a few kilobytes, compiled synchronously: fine in Node, where the interpreter runs (a
-      // browser's main thread would refuse a synchronous compile above 4 KB; then the catch)
-      const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
-      const x = inst.exports;
-      loaded = { memory: x.mem as WebAssembly.Memory, scatterC: x.scatterC as unknown as Fn, scatter1: x.scatter1 as unknown as Fn, mask2x2: x.mask2x2 as unknown as Loaded['mask2x2'], crop: x.crop as unknown as Fn, convForward: x.convForward as unknown as Fn, reluMask: x.reluMask as unknown as Fn };
+      const x = module ? new WebAssembly.Instance(module, {}).exports : undefined;
+      loaded = x ? { memory: x.mem as WebAssembly.Memory, scatterC: x.scatterC as unknown as Fn, scatter1: x.scatter1 as unknown as Fn, mask2x2: x.mask2x2 as unknown as Loaded['mask2x2'], crop: x.crop as unknown as Fn, convForward: x.convForward as unknown as Fn, reluMask: x.reluMask as unknown as Fn } : null;
     } catch {
       loaded = null;
     }
