@@ -72,6 +72,8 @@ export class LinearInterpreter {
   /** Convs whose stream-0 kernel also applies the folded ReLU after them (see setInput). */
   private readonly convRelu = new Set<string>();
   private readonly end: Node;
+  /** How many nodes and model outputs read each node (the graph's, fixed). */
+  private readonly readers = new Map<string, number>();
   readonly skipped: Node | undefined;
   readonly inputShape: readonly number[];
   readonly outputShape: readonly number[];
@@ -99,6 +101,8 @@ export class LinearInterpreter {
     if (graph.inputs.length !== 1) throw new UserError(`${graph.file}: the model takes ${graph.inputs.length} inputs; the linear interpreter handles models with one input.`, graph.file);
     this.ex = new Executor(graph);
     this.end = graph.nodes.find((n) => n.id === graph.outputs[0].node)!;
+    for (const nd of graph.nodes) for (const i of nd.inputs) this.readers.set(i, (this.readers.get(i) ?? 0) + 1);
+    for (const o of graph.outputs) this.readers.set(o.node, (this.readers.get(o.node) ?? 0) + 1);
     this.skipped = finalSoftmax(graph);
     const inNode = graph.nodes.find((n) => n.id === graph.inputs[0].node)!;
     this.inputShape = inNode.shape;
@@ -139,14 +143,12 @@ export class LinearInterpreter {
       return { output: r.output };
     }
     this.x0 = tf.tensor(x0, [1, ...this.inputShape]);
-    const readers = new Map<string, number>();
-    for (const nd of this.graph.nodes) for (const i of nd.inputs) readers.set(i, (readers.get(i) ?? 0) + 1);
     const tapIds = [...new Set(gated.filter((nd) => !this.passThrough.has(nd.id)).flatMap((nd) => nd.inputs))];
     // a folded ReLU right after a conv that nothing else reads: stream 0 applies it in the conv's
     // kernel (its gate needs no pre-activation: the pool's mask is built from the ReLU's output)
     for (const r of this.passThrough) {
       const c = byId.get(r)!.inputs[0];
-      if (this.convs.has(c) && readers.get(c) === 1 && c !== this.end.id) this.convRelu.add(c);
+      if (this.convs.has(c) && this.readers.get(c) === 1 && c !== this.end.id) this.convRelu.add(c);
     }
     const run = this.ex.run([this.x0], { outputs: [this.end.id], taps: tapIds, hook: this.skipHook });
     const params = this.ex.params();
@@ -170,15 +172,12 @@ export class LinearInterpreter {
    * and stream 1 passes the ReLU through, one multiply less each way and no gate to build.
    */
   private foldedRelus(gated: readonly Node[], byId: ReadonlyMap<string, Node>): string[] {
-    const readers = new Map<string, number>();
-    for (const nd of this.graph.nodes) for (const i of nd.inputs) readers.set(i, (readers.get(i) ?? 0) + 1);
-    for (const o of this.graph.outputs) readers.set(o.node, (readers.get(o.node) ?? 0) + 1);
     const isGated = new Set(gated.map((nd) => nd.id));
     const out: string[] = [];
     for (const nd of gated) {
       if (nd.op.op !== 'maxPool' || nd.inputs.length !== 1) continue;
       const r = byId.get(nd.inputs[0])!;
-      if (r.op.op !== 'relu' || !isGated.has(r.id) || readers.get(r.id) !== 1 || r.id === this.end.id) continue;
+      if (r.op.op !== 'relu' || !isGated.has(r.id) || this.readers.get(r.id) !== 1 || r.id === this.end.id) continue;
       if (tiledPool(nd, r.shape).exact) out.push(r.id);
     }
     return out;
