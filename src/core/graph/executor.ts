@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Graph, Node, OpOf, Padding, Pair, ParamSlot, sizeOf } from './ir';
-import { samePads } from './shapes';
+import { padPairs } from './shapes';
 
 /** Parameter tensors by key; a run can take a different set without rebuilding anything. */
 export type ParamTensors = ReadonlyMap<string, tf.Tensor>;
@@ -124,10 +124,9 @@ function req(t: tf.Tensor | undefined, what: string): tf.Tensor {
   return t;
 }
 
+/** Pads of a window op over x [batch, h, w, c]. */
 function padAmounts(p: Padding, shape: readonly number[], k: Pair, s: Pair, d: Pair): [Pair, Pair] {
-  if (p === 'valid') return [[0, 0], [0, 0]];
-  if (p === 'same') return [samePads(shape[1], k[0], s[0], d[0]), samePads(shape[2], k[1], s[1], d[1])];
-  return [[p.top, p.bottom], [p.left, p.right]];
+  return padPairs(p, shape[1], shape[2], k, s, d);
 }
 
 function pad4(x: tf.Tensor4D, [ph, pw]: [Pair, Pair], value = 0): tf.Tensor4D {

@@ -25,6 +25,13 @@ export function samePads(size: number, k: number, stride: number, dilation: numb
   return [Math.floor(total / 2), total - Math.floor(total / 2)];
 }
 
+/** The [top, bottom] and [left, right] pads of `p` over an h×w input: one place for 'valid', 'same' and explicit pads. */
+export function padPairs(p: Padding, h: number, w: number, k: Pair, s: Pair = [1, 1], d: Pair = [1, 1]): [Pair, Pair] {
+  if (p === 'valid') return [[0, 0], [0, 0]];
+  if (p === 'same') return [samePads(h, k[0], s[0], d[0]), samePads(w, k[1], s[1], d[1])];
+  return [[p.top, p.bottom], [p.left, p.right]];
+}
+
 /** Broadcast sample shapes numpy-style (batch excluded). */
 export function broadcastShapes(shapes: readonly (readonly number[])[]): number[] {
   const rank = Math.max(...shapes.map((s) => s.length));

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Node, Padding, Pair, Param } from '../../graph/ir';
-import { samePads } from '../../graph/shapes';
+import { Node, Pair, Param } from '../../graph/ir';
+import { padPairs } from '../../graph/shapes';
 
 /**
  * Layouts of a weight that the interpreter derives from it (a flipped or transposed kernel),
@@ -67,19 +67,13 @@ function flip(src: Float32Array, kh: number, kw: number, ci: number, co: number)
   return dst;
 }
 
-function padAmounts(p: Padding, h: number, w: number, k: Pair): [Pair, Pair] {
-  if (p === 'valid') return [[0, 0], [0, 0]];
-  if (p === 'same') return [samePads(h, k[0], 1, 1), samePads(w, k[1], 1, 1)];
-  return [[p.top, p.bottom], [p.left, p.right]];
-}
-
 /** The route for node `n` with kernel `k` (the graph's parameter) and input shape [h, w, c], or undefined when it does not apply. */
 export function convRoute(n: Node, k: Param | undefined, inShape: readonly number[]): ConvRoute | undefined {
   const op = n.op;
   if (op.op !== 'conv2d' || !k || k.shape.length !== 4 || inShape.length !== 3) return undefined;
   if (op.groups !== 1 || op.strides[0] !== 1 || op.strides[1] !== 1 || op.dilations[0] !== 1 || op.dilations[1] !== 1) return undefined;
   const [kh, kw] = k.shape;
-  const pads = padAmounts(op.padding, inShape[0], inShape[1], [kh, kw]);
+  const pads = padPairs(op.padding, inShape[0], inShape[1], [kh, kw]);
   // the adjoint pads are k − 1 − pad on each side; a pad beyond k − 1 would need a crop
   if ([...pads[0], ...pads[1]].some((p, i) => p < 0 || p > (i < 2 ? kh : kw) - 1)) return undefined;
   return new ConvRoute(pads, k);

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { UserError } from '../../errors';
 import { applyOp } from '../../graph/executor';
-import { Graph, Node, OpName, OpOf, Padding, Pair, ParamSlot } from '../../graph/ir';
-import { samePads } from '../../graph/shapes';
+import { Graph, Node, OpName, OpOf, Pair, ParamSlot } from '../../graph/ir';
+import { padPairs } from '../../graph/shapes';
 import { mask2x2Wasm, wasmAvailable } from './loops';
 
 /**
@@ -108,12 +108,6 @@ export function gateKind(n: Node): string {
   return 'product';
 }
 
-function poolPads(p: Padding, h: number, w: number, k: Pair, s: Pair): [Pair, Pair] {
-  if (p === 'valid') return [[0, 0], [0, 0]];
-  if (p === 'same') return [samePads(h, k[0], s[0], 1), samePads(w, k[1], s[1], 1)];
-  return [[p.top, p.bottom], [p.left, p.right]];
-}
-
 /**
  * The window of a pool at offset (i, j): x[:, i + s·r, j + s·c, :] for r < oh, c < ow. Written
  * with slice + reshape because tfjs has no gradient for stridedSlice, and rows need one.
@@ -138,7 +132,7 @@ export function tiledPool(n: Node, inShape: readonly number[]): { tiled: boolean
   const op = n.op;
   if (op.op !== 'maxPool' || inShape.length !== 3) return { tiled: false, exact: false };
   const tiled = op.strides[0] === op.poolSize[0] && op.strides[1] === op.poolSize[1];
-  const [[t, b], [l, r]] = poolPads(op.padding, inShape[0], inShape[1], op.poolSize, op.strides);
+  const [[t, b], [l, r]] = padPairs(op.padding, inShape[0], inShape[1], op.poolSize, op.strides);
   const exact = tiled && t + b + l + r === 0 && inShape[0] % op.poolSize[0] === 0 && inShape[1] % op.poolSize[1] === 0;
   return { tiled, exact };
 }
@@ -187,7 +181,7 @@ export function makeGate(graph: Graph, n: Node, z0: tf.Tensor[], param: (slot: '
     if (op.op === 'maxPool') {
       const z = z0[0] as tf.Tensor4D;
       const [, h, w] = z.shape;
-      const pads = poolPads(op.padding, h, w, op.poolSize, op.strides);
+      const pads = padPairs(op.padding, h, w, op.poolSize, op.strides);
       if (op.strides[0] === op.poolSize[0] && op.strides[1] === op.poolSize[1]) return tiledGate(z, pads);
       const zp = pad4(z, pads, -3.4e38);
       const out = applyOp(n, [z], () => undefined, false) as tf.Tensor4D;

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Graph, Node, Pair, Padding, Param, ParamSlot, sizeOf } from '../../graph/ir';
-import { samePads } from '../../graph/shapes';
+import { Graph, Node, Param, ParamSlot, sizeOf } from '../../graph/ir';
+import { padPairs } from '../../graph/shapes';
 import { ConvRoute, derived } from './conv';
 import type { Gate, MaskEntries } from './gates';
 import { ScatterEntries, ScatterResult, wasmAvailable, scatterChannels, scatterOneChannelWasm } from './loops';
@@ -138,12 +138,6 @@ type Step = (dy: Val, bias: Float64Array) => (Val | undefined)[];
 
 /** Above this many multiply-adds a dense layer's dy·Wᵀ goes to tfjs. */
 const JS_DENSE_LIMIT = 4e6;
-
-function pads2(p: Padding, h: number, w: number, k: Pair, s: Pair, d: Pair): [Pair, Pair] {
-  if (p === 'valid') return [[0, 0], [0, 0]];
-  if (p === 'same') return [samePads(h, k[0], s[0], d[0]), samePads(w, k[1], s[1], d[1])];
-  return [[p.top, p.bottom], [p.left, p.right]];
-}
 
 // Every loop is in a module-level function on purpose: a plan is made per input, and a loop in a
 // closure made per plan starts in V8's interpreter with fresh feedback on every call, and, once
@@ -612,7 +606,7 @@ function convStep(n: Node, inNode: Node, kernel: Param | undefined, biasP: Param
   if (cin !== ci || n.shape[2] !== co || (biasP && biasP.data.length !== co)) return undefined;
   const [sh, sw] = op.strides;
   const [dh, dw] = op.dilations;
-  const [[pt, pb], [pl, pr]] = pads2(op.padding, h, w, [kh, kw], op.strides, op.dilations);
+  const [[pt, pb], [pl, pr]] = padPairs(op.padding, h, w, [kh, kw], op.strides, op.dilations);
   const geo: ConvGeo = { h, w, hp: h + pt + pb, wp: w + pl + pr, pt, pl, oh, ow, kh, kw, sh, sw, dh, dw };
   const route = src.conv(n.id);
   const dilated = dh !== 1 || dw !== 1;
