@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Graph, Node, sizeOf } from '../../graph/ir';
 import { samePads } from '../../graph/shapes';
-import { Gate, MaskTensors, needsGate, tiledPool } from './gates';
+import { Gate, needsGate, tiledPool, tiledPoolGate } from './gates';
 import { ForwardLayer, runForward, wasmAvailable } from './loops';
 
 /**
@@ -151,7 +151,7 @@ export function planForward(graph: Graph, end: Node, skipped: Node | undefined, 
       if (layers.length > 0) {
         const r = runForward(x0, layers);
         v = r.out;
-        r.pools.forEach((m, k) => gates.set(poolIds[k].id, tiledGateOf(m, poolIds[k])));
+        r.pools.forEach((m, k) => gates.set(poolIds[k].id, tiledPoolGate(m.md, m, [[0, 0], [0, 0]], [2, 2], [poolIds[k].h, poolIds[k].w], poolIds[k].c)));
         r.relus.forEach((g, k) => {
           const id = reluIds[k].id;
           if (id) gates.set(id, reluGateOf(g, reluIds[k].shape));
@@ -166,20 +166,6 @@ export function planForward(graph: Graph, end: Node, skipped: Node | undefined, 
       }
       return { output: v, gates };
     },
-  };
-}
-
-/** The gate of a 2×2 max-pool from the mask the forward pass built (the same as gates.ts makes). */
-function tiledGateOf(m: { md: Float32Array; cells: number; cell: Int32Array; start: Int32Array; src: Int32Array; share: Float32Array; chan: Int32Array }, p: { h: number; w: number; c: number }): Gate {
-  const { h, w, c } = p;
-  return {
-    kind: 'maxPoolTiled',
-    tensors: new MaskTensors(m.md, [1, h, w, c], [1, h / 2, 2, w / 2, 2, c]),
-    pads: [[0, 0], [0, 0]],
-    k: [2, 2],
-    crop: [h, w],
-    data: m.md,
-    entries: { cells: m.cells, cell: m.cell, start: m.start, src: m.src, share: m.share, ch: m.chan },
   };
 }
 

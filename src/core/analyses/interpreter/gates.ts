@@ -235,10 +235,15 @@ export function makeGate(graph: Graph, n: Node, z0: tf.Tensor[], param: (slot: '
     const crop: [number, number] = [oh * kh, ow * kw];
     const zd = z.dataSync() as Float32Array;
     const md = new Float32Array(crop[0] * crop[1] * ch);
-    const entries = buildTiledMask(zd, h, w, ch, kh, kw, pt, pl, oh, ow, foldRelu, md);
-    const tensors = new MaskTensors(md, [1, crop[0], crop[1], ch], [1, oh, kh, ow, kw, ch]);
-    return { kind: 'maxPoolTiled', tensors, pads, k: [kh, kw], crop, data: md, entries } as Gate;
+    return tiledPoolGate(md, buildTiledMask(zd, h, w, ch, kh, kw, pt, pl, oh, ow, foldRelu, md), pads, [kh, kw], crop, ch);
   }
+}
+
+/** The gate of a non-overlapping max-pool from its mask md [crop, ch] and the mask's entries (also forward.ts's). */
+export function tiledPoolGate(md: Float32Array, entries: MaskEntries, pads: [Pair, Pair], k: Pair, crop: [number, number], ch: number): Gate {
+  const [kh, kw] = k;
+  const tensors = new MaskTensors(md, [1, crop[0], crop[1], ch], [1, crop[0] / kh, kh, crop[1] / kw, kw, ch]);
+  return { kind: 'maxPoolTiled', tensors, pads, k, crop, data: md, entries };
 }
 
 /** Scratch for the entries while a mask is built, reused across calls (grown as needed). */
@@ -252,9 +257,9 @@ function buildTiledMask(zd: Float32Array, h: number, w: number, ch: number, kh: 
   if (kh === 2 && kw === 2 && pt === 0 && pl === 0 && 2 * oh === h && 2 * ow === w && wasmAvailable()) {
     // the usual 2×2 pool: the same mask, branch-free in WebAssembly (loops.wat), about 4× faster
     // than the loops below, which mispredict a branch on every other cell
-    const m = mask2x2Wasm(zd, oh, ow, ch, foldRelu);
-    md.set(m.md);
-    return { cells: m.cells, cell: m.cell, start: m.start, src: m.src, share: m.share, ch: m.chan };
+    const { md: values, ...entries } = mask2x2Wasm(zd, oh, ow, ch, foldRelu);
+    md.set(values);
+    return entries;
   }
   const cap = oh * kh * ow * kw * ch;
   if (scratch.src.length < cap) scratch = { src: new Int32Array(cap), share: new Float32Array(cap), ch: new Int32Array(cap), cell: new Int32Array(cap), start: new Int32Array(cap + 1) };

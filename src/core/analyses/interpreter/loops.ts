@@ -185,7 +185,7 @@ function run(a: ScatterArgs, prepare: (k: Loaded, at: Common, mem: Arena) => () 
   return { dx: new Float32Array(buf, at.dx, dxSize).slice(), bias: new Float64Array(buf, at.bias, a.b).slice() };
 }
 
-/** What mask2x2 gives: see loops.wat; cell, start, src, share, chan as in gates.ts MaskEntries. */
+/** What mask2x2 gives: see loops.wat; the mask md and its entries as in gates.ts MaskEntries. */
 export interface Mask2x2 {
   readonly md: Float32Array;
   readonly cells: number;
@@ -193,7 +193,7 @@ export interface Mask2x2 {
   readonly start: Int32Array;
   readonly src: Int32Array;
   readonly share: Float32Array;
-  readonly chan: Int32Array;
+  readonly ch: Int32Array;
 }
 
 /** The switch mask of a 2×2 / stride 2 max-pool without pads over z [2·oh, 2·ow, c] (see loops.wat). */
@@ -302,6 +302,6 @@ function readMask(buf: ArrayBuffer, cells: number, at: MaskScratch, n: number): 
     start,
     src: new Int32Array(buf, at.src, entries).slice(),
     share: new Float32Array(buf, at.share, entries).slice(),
-    chan: new Int32Array(buf, at.chan, entries).slice(),
+    ch: new Int32Array(buf, at.chan, entries).slice(),
   };
 }
